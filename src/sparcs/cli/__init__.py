@@ -1,0 +1,1 @@
+"""The ``sparcs`` command line."""

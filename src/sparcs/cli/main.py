@@ -1,0 +1,59 @@
+"""Entry point of the ``sparcs`` command: ``sparcs COMMAND [options]``.
+
+Each command lives in its own module with ``add_parser(subparsers)`` and ``run(args) -> int``.
+Errors raised on purpose (:class:`sparcs.errors.SparcsError`) become one line on stderr and exit
+code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from ..errors import SparcsError
+
+COMMANDS = {
+    "demo": "Train a small search on a synthetic target and show which layers were recruited.",
+    "reproduce": "Reproduce one of the paper's experiments (transition, teacher, scaling).",
+    "search": "Search an architecture for your own data (CSV or .npz).",
+    "predict": "Predict with a saved search on new data.",
+    "show": "Print the architecture and metrics of a saved search.",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sparcs",
+        description="Spectral architecture search (SPARCS).",
+    )
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"sparcs {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, help_text in COMMANDS.items():
+        module = importlib.import_module(f"sparcs.cli.{name}")
+        cmd = module.add_parser(sub, name, help_text)
+        cmd.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except SparcsError as err:
+        print(f"sparcs {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as err:
+        print(f"sparcs {args.command}: error: file not found: {err.filename}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"sparcs {args.command}: interrupted; completed results were kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,287 @@
+"""The spectral network module: a feed-forward net with every skip connection, parametrized by
+the eigenvalues and eigenvectors of its adjacency matrix."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from ..errors import ConfigError, ShapeError
+from . import functional as SF
+from .activations import Activation, activation_name, resolve_activation
+
+__all__ = ["SpectralNetwork", "RULES", "EIGENVECTOR_INITS"]
+
+RULES = ("layerwise", "global")
+
+EIGENVECTOR_INITS: dict[str, Callable[[Tensor], object]] = {
+    "xavier_uniform": nn.init.xavier_uniform_,
+    "xavier_normal": nn.init.xavier_normal_,
+    "orthogonal": nn.init.orthogonal_,
+}
+
+EigenvalueInit = float | Tensor
+Init = Sequence[EigenvalueInit] | Mapping[int, EigenvalueInit] | None
+
+
+def _check_sizes(sizes: Sequence[int]) -> list[int]:
+    try:
+        out = [int(s) for s in sizes]
+    except (TypeError, ValueError):
+        raise ConfigError(f"sizes must be a list of positive integers, got {sizes!r}") from None
+    if len(out) < 2:
+        raise ConfigError(
+            f"a spectral network needs at least 2 layers (input and output), got sizes={out}"
+        )
+    if any(s <= 0 for s in out) or any(s != t for s, t in zip(out, sizes, strict=True)):
+        raise ConfigError(f"every layer size must be a positive integer, got sizes={list(sizes)}")
+    return out
+
+
+def _check_layers(indices: Iterable[int], count: int, what: str) -> list[int]:
+    out = []
+    for k in indices:
+        if not isinstance(k, int) or not -count <= k < count:
+            raise ConfigError(f"{what} index {k!r} is out of range: there are {count} of them")
+        out.append(k % count)
+    return out
+
+
+class SpectralNetwork(nn.Module):
+    """A feed-forward network with all skip connections, parametrized spectrally.
+
+    The adjacency matrix is A = Φ Λ Φ⁻¹ with Φ = I + M block-subdiagonal (blocks φ_k) and
+    Λ = diag(λ_0, …, λ_{L−1}). Layer i receives W_{i←j} x_j from every earlier layer j.
+
+    Args:
+        sizes: layer sizes, input first, output last (at least 2).
+        activation: ``"relu"``, ``"tanh"``, ``"identity"`` (or another name in
+            :data:`sparcs.spectral.activations.ACTIVATIONS`) or any callable; applied to
+            hidden layers. Architecture search and pruning assume f(0) = 0.
+        bias: append a constant-1 node to the input layer (the paper's "bias neuron").
+        rule: ``"layerwise"`` (paper eq. 4.4, O(L) evaluation) or ``"global"`` (z ← f(A z),
+            L−1 times, with self-loops).
+        eigenvalue_init: start values of λ, as a sequence of L entries or a mapping
+            ``{layer: value}`` overriding the perceptron start (0 everywhere, 1 at the output).
+            Each value is a scalar or a tensor of the layer's size.
+        eigenvector_init: a name in :data:`EIGENVECTOR_INITS` or an in-place initializer
+            such as ``torch.nn.init.normal_``.
+        freeze_eigenvalues, freeze_eigenvectors: layer indices whose λ_k / φ_k are not trained.
+
+    Example:
+        >>> import torch
+        >>> net = SpectralNetwork([3, 16, 16, 1], freeze_eigenvalues=[0])
+        >>> net(torch.randn(5, 3)).shape
+        torch.Size([5, 1])
+        >>> [float(lam.abs().max()) for lam in net.eigenvalues]
+        [0.0, 0.0, 0.0, 1.0]
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        *,
+        activation: str | Activation = "relu",
+        bias: bool = False,
+        rule: str = "layerwise",
+        eigenvalue_init: Init = None,
+        eigenvector_init: str | Callable[[Tensor], object] = "xavier_uniform",
+        freeze_eigenvalues: Iterable[int] = (),
+        freeze_eigenvectors: Iterable[int] = (),
+        dtype: torch.dtype | None = None,
+        device: torch.device | str | None = None,
+    ) -> None:
+        super().__init__()
+        self.sizes = _check_sizes(sizes)
+        self.bias = bool(bias)
+        if rule not in RULES:
+            raise ConfigError(f"unknown rule {rule!r}; use one of {', '.join(RULES)}")
+        self.rule = rule
+        self.activation = activation if isinstance(activation, str) else activation_name(activation)
+        self._activation = resolve_activation(activation)
+        if self.activation is None:
+            self.activation = getattr(activation, "__name__", "custom")
+        factory = {"dtype": dtype or torch.get_default_dtype(), "device": device}
+        n = self.layer_sizes
+        self.eigenvectors = nn.ParameterList(
+            [nn.Parameter(torch.empty(n[k + 1], n[k], **factory)) for k in range(len(n) - 1)]
+        )
+        self.eigenvalues = nn.ParameterList(
+            [nn.Parameter(torch.empty(nk, **factory)) for nk in n]
+        )
+        self.reset_parameters(eigenvalue_init=eigenvalue_init, eigenvector_init=eigenvector_init)
+        self.freeze(eigenvalues=freeze_eigenvalues, eigenvectors=freeze_eigenvectors)
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def layer_sizes(self) -> list[int]:
+        """Node counts per layer as built: the input layer includes the bias node, if any."""
+        return [self.sizes[0] + int(self.bias), *self.sizes[1:]]
+
+    @property
+    def depth(self) -> int:
+        """Number of layers L, input and output included."""
+        return len(self.sizes)
+
+    @property
+    def in_features(self) -> int:
+        return self.sizes[0]
+
+    @property
+    def out_features(self) -> int:
+        return self.sizes[-1]
+
+    def activation_fn(self) -> Activation:
+        """The activation applied to hidden layers, as a callable."""
+        return self._activation
+
+    # ------------------------------------------------------------------ initialization
+    @torch.no_grad()
+    def reset_parameters(
+        self,
+        *,
+        eigenvalue_init: Init = None,
+        eigenvector_init: str | Callable[[Tensor], object] = "xavier_uniform",
+    ) -> None:
+        """Re-initialize: eigenvectors by ``eigenvector_init``, eigenvalues at the perceptron
+        start (λ = 0, output λ = 1) unless ``eigenvalue_init`` overrides them."""
+        if isinstance(eigenvector_init, str):
+            try:
+                init = EIGENVECTOR_INITS[eigenvector_init]
+            except KeyError:
+                known = ", ".join(EIGENVECTOR_INITS)
+                raise ConfigError(
+                    f"unknown eigenvector_init {eigenvector_init!r}; use one of {known} "
+                    "or an in-place initializer such as torch.nn.init.normal_"
+                ) from None
+        elif callable(eigenvector_init):
+            init = eigenvector_init
+        else:
+            raise ConfigError("eigenvector_init must be a name or an in-place initializer")
+        for phi in self.eigenvectors:
+            init(phi)
+        values: dict[int, EigenvalueInit] = {k: 0.0 for k in range(self.depth - 1)}
+        values[self.depth - 1] = 1.0
+        if isinstance(eigenvalue_init, Mapping):
+            for k, v in eigenvalue_init.items():
+                values[_check_layers([k], self.depth, "eigenvalue_init layer")[0]] = v
+        elif eigenvalue_init is not None:
+            if isinstance(eigenvalue_init, Tensor | float | int) or len(eigenvalue_init) != self.depth:
+                raise ConfigError(
+                    f"eigenvalue_init needs one entry per layer ({self.depth}), or a mapping "
+                    "{layer: value}"
+                )
+            values = dict(enumerate(eigenvalue_init))
+        for k, lam in enumerate(self.eigenvalues):
+            value = torch.as_tensor(values[k], dtype=lam.dtype, device=lam.device)
+            if value.ndim > 0 and value.shape != lam.shape:
+                raise ConfigError(
+                    f"eigenvalue_init for layer {k} has shape {tuple(value.shape)}, "
+                    f"expected a scalar or {tuple(lam.shape)}"
+                )
+            lam.copy_(value.expand_as(lam))
+
+    # ------------------------------------------------------------------ freezing
+    def freeze(self, *, eigenvalues: Iterable[int] = (), eigenvectors: Iterable[int] = ()) -> None:
+        """Stop training λ_k / φ_k for the given layers (they stay in ``state_dict``)."""
+        for k in _check_layers(eigenvalues, self.depth, "eigenvalue"):
+            self.eigenvalues[k].requires_grad_(False)
+        for k in _check_layers(eigenvectors, self.depth - 1, "eigenvector"):
+            self.eigenvectors[k].requires_grad_(False)
+
+    def unfreeze(
+        self, *, eigenvalues: Iterable[int] = (), eigenvectors: Iterable[int] = ()
+    ) -> None:
+        """Train λ_k / φ_k for the given layers again."""
+        for k in _check_layers(eigenvalues, self.depth, "eigenvalue"):
+            self.eigenvalues[k].requires_grad_(True)
+        for k in _check_layers(eigenvectors, self.depth - 1, "eigenvector"):
+            self.eigenvectors[k].requires_grad_(True)
+
+    @property
+    def frozen_eigenvalues(self) -> list[int]:
+        return [k for k, lam in enumerate(self.eigenvalues) if not lam.requires_grad]
+
+    @property
+    def frozen_eigenvectors(self) -> list[int]:
+        return [k for k, phi in enumerate(self.eigenvectors) if not phi.requires_grad]
+
+    # ------------------------------------------------------------------ forward
+    def _prepare_input(self, x: Tensor) -> Tensor:
+        if not isinstance(x, Tensor):
+            raise ShapeError(f"input must be a torch.Tensor, got {type(x).__name__}")
+        ref = self.eigenvalues[0]
+        if x.ndim != 2 or x.shape[-1] != self.in_features:
+            raise ShapeError(
+                f"input must have shape (batch, {self.in_features}), got {tuple(x.shape)}"
+            )
+        if x.dtype != ref.dtype:
+            raise ShapeError(
+                f"input dtype {x.dtype} does not match the network's {ref.dtype}; "
+                f"convert with x.to({ref.dtype}) or the network with net.to({x.dtype})"
+            )
+        if x.device != ref.device:
+            raise ShapeError(
+                f"input is on {x.device} but the network is on {ref.device}; move one of them"
+            )
+        if self.bias:
+            x = torch.cat((x, x.new_ones((*x.shape[:-1], 1))), dim=-1)
+        return x
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Map ``(batch, sizes[0])`` to ``(batch, sizes[-1])`` by the network's rule."""
+        x = self._prepare_input(x)
+        fn = SF.layerwise_forward if self.rule == "layerwise" else SF.global_forward
+        return fn(x, list(self.eigenvectors), list(self.eigenvalues), self._activation)
+
+    # ------------------------------------------------------------------ inspection
+    def blocks(self) -> dict[tuple[int, int], Tensor]:
+        """The dense weight blocks W_{i←j} (i > j), keyed by ``(i, j)``, 0-indexed."""
+        return SF.weight_blocks(list(self.eigenvectors), list(self.eigenvalues))
+
+    def adjacency(self) -> Tensor:
+        """The dense N×N adjacency matrix A = Φ Λ Φ⁻¹. For small nets and tests."""
+        return SF.adjacency_matrix(list(self.eigenvectors), list(self.eigenvalues))
+
+    def searched_layers(self) -> list[int]:
+        """Layers whose eigenvalues the penalty acts on by default: all trainable but the output."""
+        return [k for k in range(self.depth - 1) if self.eigenvalues[k].requires_grad]
+
+    def eigenvalue_penalty(self, p: float = 2, layers: Iterable[int] | None = None) -> Tensor:
+        """Σ_k ‖λ_k‖_p over the searched layers (plain norm, not its power; SPEC §4)."""
+        if not (isinstance(p, int | float) and p > 0 and math.isfinite(p)):
+            raise ConfigError(f"penalty norm p must be a positive number (1 or 2), got {p!r}")
+        chosen = (
+            self.searched_layers()
+            if layers is None
+            else _check_layers(layers, self.depth, "penalty layer")
+        )
+        total = self.eigenvalues[0].new_zeros(())
+        for k in chosen:
+            total = total + torch.linalg.vector_norm(self.eigenvalues[k], ord=p)
+        return total
+
+    def num_parameters(self, *, trainable_only: bool = False) -> int:
+        """Spectral parameter count Σ n_{k+1} n_k + Σ n_k (like a plain MLP without skips)."""
+        return sum(
+            p.numel() for p in self.parameters() if p.requires_grad or not trainable_only
+        )
+
+    def direct_parameters(self) -> int:
+        """Weights of the same net in direct space with every skip block free: Σ_{i>j} n_i n_j."""
+        n = self.layer_sizes
+        return sum(n[i] * n[j] for i in range(len(n)) for j in range(i))
+
+    def extra_repr(self) -> str:
+        frozen = []
+        if self.frozen_eigenvalues:
+            frozen.append(f"frozen_eigenvalues={self.frozen_eigenvalues}")
+        if self.frozen_eigenvectors:
+            frozen.append(f"frozen_eigenvectors={self.frozen_eigenvectors}")
+        return ", ".join(
+            [f"sizes={self.sizes}", f"activation={self.activation!r}", f"bias={self.bias}",
+             f"rule={self.rule!r}", *frozen]
+        )

@@ -1,0 +1,5 @@
+"""Training: single networks (:func:`fit`); ensembles live in :mod:`sparcs.training.ensemble`."""
+
+from .trainer import History, TrainConfig, fit
+
+__all__ = ["History", "TrainConfig", "fit"]

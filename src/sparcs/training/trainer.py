@@ -1,0 +1,146 @@
+"""Training one :class:`SpectralNetwork` with the eigenvalue penalty of SPEC §4."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import Tensor
+
+from ..errors import ConfigError
+from ..losses import LossFn, resolve_loss
+from ..progress import progress as progress_bar
+from ..spectral.network import SpectralNetwork
+
+__all__ = ["TrainConfig", "History", "fit", "make_optimizer", "epoch_batches"]
+
+
+@dataclass
+class TrainConfig:
+    """Settings of a training run. Field names match the CLI flags and ``config.json``.
+
+    ``penalty`` is c in  loss + c · Σ_k ‖λ_k‖_p,  summed over ``penalty_layers`` (default: every
+    trainable layer but the output). ``seed`` fixes the batch order.
+    """
+
+    epochs: int = 100
+    batch_size: int = 128
+    lr: float = 1e-3
+    penalty: float = 1e-4
+    penalty_norm: float = 2.0
+    penalty_layers: list[int] | None = None
+    drop_last: bool = False
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if int(self.epochs) < 0:
+            raise ConfigError(f"epochs must be >= 0, got {self.epochs}")
+        if int(self.batch_size) <= 0:
+            raise ConfigError(f"batch_size must be positive, got {self.batch_size}")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ConfigError(f"lr must be a positive number, got {self.lr}")
+        if not (self.penalty >= 0 and math.isfinite(self.penalty)):
+            raise ConfigError(f"penalty must be >= 0, got {self.penalty}")
+        if self.penalty_norm not in (1, 2, 1.0, 2.0):
+            raise ConfigError(f"penalty_norm must be 1 or 2, got {self.penalty_norm}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class History:
+    """Per-epoch records of a run."""
+
+    loss: list[float] = field(default_factory=list)
+    penalty: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    mean_abs_eigenvalues: list[list[float]] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def epoch_batches(
+    n: int, batch_size: int, generator: torch.Generator, *, drop_last: bool = False
+) -> list[Tensor]:
+    """Shuffled index batches for one epoch, drawn from ``generator``."""
+    perm = torch.randperm(n, generator=generator)
+    stop = n - n % batch_size if drop_last else n
+    return [perm[i : i + batch_size] for i in range(0, stop, batch_size)]
+
+
+def make_optimizer(net: torch.nn.Module, lr: float) -> torch.optim.Adam:
+    """Adam over the trainable tensors only, so frozen tensors stay bit-identical."""
+    params = [p for p in net.parameters() if p.requires_grad]
+    if not params:
+        raise ConfigError("the network has no trainable parameter: everything is frozen")
+    return torch.optim.Adam(params, lr=lr)
+
+
+@torch.no_grad()
+def _evaluate(net: SpectralNetwork, X: Tensor, y: Tensor, loss_fn: LossFn, chunk: int) -> float:
+    total = 0.0
+    for i in range(0, X.shape[0], chunk):
+        total += float(loss_fn(net(X[i : i + chunk]), y[i : i + chunk])) * len(X[i : i + chunk])
+    return total / X.shape[0]
+
+
+def fit(
+    net: SpectralNetwork,
+    X: Tensor,
+    y: Tensor,
+    *,
+    config: TrainConfig | None = None,
+    loss: str | LossFn = "mse",
+    validation: tuple[Tensor, Tensor] | None = None,
+    progress: bool = False,
+    callback: Callable[[int, History], None] | None = None,
+) -> History:
+    """Train ``net`` in place with Adam on task loss + c · Σ‖λ_k‖_p; return the history.
+
+    ``X`` and ``y`` are tensors already on the network's device and dtype (see
+    :func:`sparcs.data.check_xy`). ``callback(epoch, history)`` runs after every epoch.
+    """
+    config = config or TrainConfig()
+    if X.shape[0] != y.shape[0]:
+        raise ConfigError(f"X and y have {X.shape[0]} and {y.shape[0]} rows")
+    if config.drop_last and X.shape[0] < config.batch_size:
+        raise ConfigError(
+            f"drop_last with batch_size {config.batch_size} leaves no batch of {X.shape[0]} rows"
+        )
+    loss_fn = resolve_loss(loss)
+    optimizer = make_optimizer(net, config.lr)
+    generator = torch.Generator().manual_seed(config.seed)
+    history = History()
+    bar = progress_bar(range(config.epochs), enable=progress, desc="train", leave=False)
+    for epoch in bar:
+        net.train()
+        task_sum, pen_sum, seen = 0.0, 0.0, 0
+        for idx in epoch_batches(X.shape[0], config.batch_size, generator, drop_last=config.drop_last):
+            idx = idx.to(X.device)
+            task = loss_fn(net(X[idx]), y[idx])
+            pen = net.eigenvalue_penalty(config.penalty_norm, config.penalty_layers)
+            objective = task + config.penalty * pen if config.penalty else task
+            optimizer.zero_grad(set_to_none=True)
+            objective.backward()
+            optimizer.step()
+            task_sum += float(task.detach()) * len(idx)
+            pen_sum += float(pen.detach()) * len(idx)
+            seen += len(idx)
+        history.loss.append(task_sum / max(seen, 1))
+        history.penalty.append(pen_sum / max(seen, 1))
+        history.mean_abs_eigenvalues.append(
+            [float(lam.detach().abs().mean()) for lam in net.eigenvalues]
+        )
+        if validation is not None:
+            net.eval()
+            history.val_loss.append(_evaluate(net, *validation, loss_fn, 8192))
+        if hasattr(bar, "set_postfix"):
+            bar.set_postfix(loss=f"{history.loss[-1]:.4g}")
+        if callback is not None:
+            callback(epoch, history)
+    net.eval()
+    return history
