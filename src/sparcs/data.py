@@ -31,12 +31,11 @@ def as_tensor(
             array = np.asarray(data)
         except (TypeError, ValueError) as err:
             raise DataError(f"{name} could not be read as a numeric array: {err}") from None
-        if array.dtype == object or not np.issubdtype(array.dtype, np.number):
-            if array.dtype != bool:
-                raise DataError(
-                    f"{name} must be numeric, got an array of {array.dtype}; encode text columns "
-                    "as numbers first"
-                )
+        if array.dtype != bool and not np.issubdtype(array.dtype, np.number):
+            raise DataError(
+                f"{name} must be numeric, got an array of {array.dtype}; encode text columns "
+                "as numbers first"
+            )
         tensor = torch.from_numpy(np.ascontiguousarray(array))
     if tensor.ndim not in ndim:
         want = " or ".join(f"{d}-D" for d in ndim)

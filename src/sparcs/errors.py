@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 __all__ = [
-    "SparcsError",
     "ConfigError",
-    "ShapeError",
     "DataError",
     "OutputExistsError",
+    "ShapeError",
+    "SparcsError",
 ]
 
 

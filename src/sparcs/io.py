@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["atomic_write_bytes", "write_json", "read_json", "write_csv", "save_torch"]
+__all__ = ["atomic_write_bytes", "read_json", "save_torch", "write_csv", "write_json"]
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:

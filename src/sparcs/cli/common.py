@@ -12,7 +12,7 @@ import torch
 
 from ..errors import ConfigError
 
-__all__ = ["add_dataclass_arguments", "dataclass_from_args", "resolve_device", "parse_int_list"]
+__all__ = ["add_dataclass_arguments", "dataclass_from_args", "parse_int_list", "resolve_device"]
 
 
 def parse_int_list(text: str) -> list[int]:

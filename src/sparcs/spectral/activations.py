@@ -1,7 +1,7 @@
 """Activation functions by name.
 
-Spectral architecture search needs f(0) = 0: at the perceptron start, and after pruning, a node whose
-pre-activation is identically zero must emit zero so that it can be removed.
+Spectral architecture search needs f(0) = 0: at the perceptron start, and after pruning, a node
+whose pre-activation is identically zero must emit zero so that it can be removed.
 """
 
 from __future__ import annotations
@@ -14,7 +14,13 @@ from torch.nn import functional as F
 
 from ..errors import ConfigError
 
-__all__ = ["ACTIVATIONS", "Activation", "resolve_activation", "activation_name", "maps_zero_to_zero"]
+__all__ = [
+    "ACTIVATIONS",
+    "Activation",
+    "activation_name",
+    "maps_zero_to_zero",
+    "resolve_activation",
+]
 
 Activation = Callable[[Tensor], Tensor]
 

@@ -18,11 +18,11 @@ from torch import Tensor
 from .activations import Activation
 
 __all__ = [
-    "layerwise_forward",
+    "adjacency_matrix",
     "global_forward",
+    "layerwise_forward",
     "materialized_forward",
     "weight_blocks",
-    "adjacency_matrix",
 ]
 
 

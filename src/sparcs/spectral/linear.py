@@ -14,7 +14,7 @@ __all__ = ["SpectralLinear"]
 
 
 class SpectralLinear(nn.Module):
-    """y = W x + b with W = φ diag(λ_in) − diag(λ_out) φ, i.e. W[i, j] = φ[i, j] (λ_in[j] − λ_out[i]).
+    """y = W x + b with W = φ diag(λ_in) − diag(λ_out) φ: W[i, j] = φ[i, j] (λ_in[j] − λ_out[i]).
 
     This is the block W_{1←0} of a two-layer :class:`SpectralNetwork`. It trains
     ``in_features · out_features + in_features + out_features`` spectral parameters (plus the

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor, nn
@@ -13,7 +14,11 @@ from ..errors import ConfigError, ShapeError
 from . import functional as SF
 from .activations import Activation, activation_name, resolve_activation
 
-__all__ = ["SpectralNetwork", "RULES", "EIGENVECTOR_INITS"]
+if TYPE_CHECKING:  # pruning operates on the model; import it only for annotations
+    from ..pruning.architecture import Architecture
+    from ..pruning.compact import CompactNetwork
+
+__all__ = ["EIGENVECTOR_INITS", "RULES", "SpectralNetwork"]
 
 RULES = ("layerwise", "global")
 
@@ -76,7 +81,7 @@ class SpectralNetwork(nn.Module):
         >>> net = SpectralNetwork([3, 16, 16, 1], freeze_eigenvalues=[0])
         >>> net(torch.randn(5, 3)).shape
         torch.Size([5, 1])
-        >>> [float(lam.abs().max()) for lam in net.eigenvalues]
+        >>> [lam.detach().abs().max().item() for lam in net.eigenvalues]
         [0.0, 0.0, 0.0, 1.0]
     """
 
@@ -169,7 +174,8 @@ class SpectralNetwork(nn.Module):
             for k, v in eigenvalue_init.items():
                 values[_check_layers([k], self.depth, "eigenvalue_init layer")[0]] = v
         elif eigenvalue_init is not None:
-            if isinstance(eigenvalue_init, Tensor | float | int) or len(eigenvalue_init) != self.depth:
+            scalar = isinstance(eigenvalue_init, Tensor | float | int)
+            if scalar or len(eigenvalue_init) != self.depth:
                 raise ConfigError(
                     f"eigenvalue_init needs one entry per layer ({self.depth}), or a mapping "
                     "{layer: value}"
@@ -274,6 +280,33 @@ class SpectralNetwork(nn.Module):
         """Weights of the same net in direct space with every skip block free: Σ_{i>j} n_i n_j."""
         n = self.layer_sizes
         return sum(n[i] * n[j] for i in range(len(n)) for j in range(i))
+
+    # ------------------------------------------------------------------ pruning (sparcs.pruning)
+    def architecture(self, threshold: float = 0.0) -> Architecture:
+        """Live layers, nodes and skip blocks with |λ| <= threshold zeroed; see
+        :func:`sparcs.pruning.architecture.architecture`."""
+        from ..pruning.architecture import architecture
+
+        return architecture(self, threshold)
+
+    def path_tensor(self, layer: int) -> Tensor:
+        """Γ^{(l)}_{ijk} = W_{L−1←l}[i, j] · W_{l←0}[j, k] for hidden layer ``layer`` (SPEC §4)."""
+        from ..pruning.paths import path_tensor
+
+        return path_tensor(self, layer)
+
+    def path_strength(self) -> dict[int, float]:
+        """‖Γ^{(l)}‖² for every hidden layer l; 0 means the layer carries no input→output path."""
+        from ..pruning.paths import path_strength
+
+        return path_strength(self)
+
+    def to_compact(self, threshold: float = 0.0) -> CompactNetwork:
+        """A plain module with only the live layers, nodes and skip blocks; see
+        :func:`sparcs.pruning.compact.to_compact`."""
+        from ..pruning.compact import to_compact
+
+        return to_compact(self, threshold)
 
     def extra_repr(self) -> str:
         frozen = []

@@ -14,7 +14,7 @@ from ..losses import LossFn, resolve_loss
 from ..progress import progress as progress_bar
 from ..spectral.network import SpectralNetwork
 
-__all__ = ["TrainConfig", "History", "fit", "make_optimizer", "epoch_batches"]
+__all__ = ["History", "TrainConfig", "epoch_batches", "fit", "make_optimizer"]
 
 
 @dataclass
@@ -119,7 +119,10 @@ def fit(
     for epoch in bar:
         net.train()
         task_sum, pen_sum, seen = 0.0, 0.0, 0
-        for idx in epoch_batches(X.shape[0], config.batch_size, generator, drop_last=config.drop_last):
+        batches = epoch_batches(
+            X.shape[0], config.batch_size, generator, drop_last=config.drop_last
+        )
+        for idx in batches:
             idx = idx.to(X.device)
             task = loss_fn(net(X[idx]), y[idx])
             pen = net.eigenvalue_penalty(config.penalty_norm, config.penalty_layers)
