@@ -36,21 +36,29 @@ def layerwise_forward(
     eigenvalues: Sequence[Tensor],
     activation: Activation,
 ) -> Tensor:
-    """Evaluate x_i = f_i(Σ_{j<i} W_{i←j} x_j) in O(L) products, without forming any block.
+    """Evaluate x_i = f_i(Σ_{j<i} W_{i←j} x_j) in O(L) products, without forming any skip block.
 
-    With v_i = Σ_{j≤i} (−1)^{i−j} φ_{i−1}⋯φ_j x_j the pre-activation of layer i is
-    φ_{i−1}(λ_{i−1} ⊙ v_{i−1}) − λ_i ⊙ φ_{i−1} v_{i−1}, and v_i = x_i − φ_{i−1} v_{i−1}.
+    With v_i = Σ_{j≤i} (−1)^{i−j} φ_{i−1}⋯φ_j x_j (so v_0 = x_0), SPEC §2 gives
+
+        pre_i = φ_{i−1}(λ_{i−1} ⊙ v_{i−1}) − λ_i ⊙ φ_{i−1} v_{i−1} = W_{i←i−1} v_{i−1},
+        v_i   = x_i − φ_{i−1} v_{i−1}.
+
+    Both products act on v_{i−1}, so they are one matrix product with the stacked weight
+    [W_{i←i−1}; φ_{i−1}], which is cheaper than stacking [v; λ ⊙ v]: the λ scalings then touch
+    n_i × n_{i−1} weights instead of batch × n activations. The output layer needs no v.
     """
     depth = len(eigenvalues)
     v = x
     out = x
-    rows = x.shape[-2]
     for k, phi in enumerate(eigenvectors):
-        # Both products share φ_k, so stack [v; λ_k ⊙ v] along the batch and multiply once.
-        stacked = torch.cat((v, v * eigenvalues[k].unsqueeze(-2)), dim=-2)
-        a, b = torch.matmul(stacked, _t(phi)).split(rows, dim=-2)
-        pre = b - eigenvalues[k + 1].unsqueeze(-2) * a
-        out = pre if k + 1 == depth - 1 else activation(pre)
+        # W_{k+1←k} = φ_k diag(λ_k) − diag(λ_{k+1}) φ_k, the only block ever formed.
+        head = phi * eigenvalues[k].unsqueeze(-2) - eigenvalues[k + 1].unsqueeze(-1) * phi
+        if k + 1 == depth - 1:
+            return torch.matmul(v, _t(head))
+        pre, a = torch.matmul(v, _t(torch.cat((head, phi), dim=-2))).split(
+            phi.shape[-2], dim=-1
+        )
+        out = activation(pre)
         v = out - a
     return out
 

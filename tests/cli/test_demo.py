@@ -1,0 +1,23 @@
+"""``sparcs demo`` end to end, with a small configuration."""
+
+from __future__ import annotations
+
+import pytest
+
+from sparcs.cli.main import main
+
+
+def test_demo_tells_linear_from_nonlinear(capsys):
+    code = main(["demo", "--samples", "2000", "--epochs", "40", "--no-progress"])
+    assert code == 0
+    out = capsys.readouterr().out
+    linear, nonlinear = out.split("== non-linear")
+    assert "no hidden layer recruited" in linear
+    assert "recruited, widths" in nonlinear
+
+
+def test_unknown_option_exits_with_usage(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--epochz", "3"])
+    assert exc.value.code == 2
+    assert "unrecognized arguments" in capsys.readouterr().err

@@ -1,0 +1,69 @@
+"""The single-network trainer: it learns, the penalty searches, runs repeat exactly."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from sparcs import ConfigError, SpectralNetwork, TrainConfig, fit
+
+
+def data(kind: str, n: int = 1500, seed: int = 0):
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, 2, generator=gen) * 2 - 1
+    y = x @ torch.tensor([[1.0], [-0.5]]) if kind == "linear" else (x**2).sum(1, keepdim=True)
+    return x, y + 0.02 * torch.randn(n, 1, generator=gen)
+
+
+CONFIG = TrainConfig(epochs=25, batch_size=50, lr=3e-3, penalty=1e-3)
+
+
+def test_penalty_recruits_hidden_layers_only_for_a_nonlinear_target():
+    activity = {}
+    for kind in ("linear", "nonlinear"):
+        x, y = data(kind)
+        net = SpectralNetwork([2, 32, 1], bias=True)
+        history = fit(net, x, y, config=CONFIG)
+        activity[kind] = history.mean_abs_eigenvalues[-1][1]
+        # Both fits are good: far below the target variance (a linear fit of x² leaves ~all of it).
+        assert history.loss[-1] < 0.1 * float(y.var()), kind
+    assert activity["linear"] < 5e-3
+    assert activity["nonlinear"] > 0.05
+    assert activity["linear"] < 0.05 * activity["nonlinear"]
+
+
+def test_runs_repeat_exactly_and_record_history():
+    x, y = data("nonlinear", n=300)
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(3)
+        net = SpectralNetwork([2, 8, 1], bias=True)
+        config = TrainConfig(epochs=3, batch_size=64, seed=5)
+        runs.append((net, fit(net, x, y, config=config, validation=(x[:50], y[:50]))))
+    (a, ha), (b, hb) = runs
+    assert ha.loss == hb.loss and ha.val_loss == hb.val_loss
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+    assert len(ha.loss) == len(ha.val_loss) == len(ha.mean_abs_eigenvalues) == 3
+    assert len(ha.to_dict()["penalty"]) == 3
+
+
+def test_frozen_eigenvalues_survive_training():
+    x, y = data("nonlinear", n=200)
+    net = SpectralNetwork([2, 8, 8, 1], freeze_eigenvalues=[0], eigenvalue_init={0: 0.25})
+    fit(net, x, y, config=TrainConfig(epochs=2, batch_size=32))
+    assert torch.equal(net.eigenvalues[0].detach(), torch.full((2,), 0.25))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"epochs": -1}, {"batch_size": 0}, {"lr": 0.0}, {"penalty": -1.0}, {"penalty_norm": 3}],
+)
+def test_bad_config_is_rejected(kwargs):
+    with pytest.raises(ConfigError):
+        TrainConfig(**kwargs)
+
+
+def test_everything_frozen_is_a_clear_error():
+    net = SpectralNetwork([2, 1], freeze_eigenvalues=[0, 1], freeze_eigenvectors=[0])
+    with pytest.raises(ConfigError, match="no trainable parameter"):
+        fit(net, torch.zeros(4, 2), torch.zeros(4, 1), config=TrainConfig(epochs=1))
