@@ -1,0 +1,25 @@
+"""Architecture readout, spectral pruning and compact export (SPEC §4).
+
+>>> import sparcs
+>>> net = sparcs.SpectralNetwork([2, 8, 1], bias=True)
+>>> net.architecture().hidden_widths
+[0]
+"""
+
+from .architecture import Architecture, architecture
+from .compact import CompactNetwork, to_compact
+from .paths import path_strength, path_strength_from, path_tensor
+from .prune import PruneResult, prune, pruning_curve
+
+__all__ = [
+    "Architecture",
+    "CompactNetwork",
+    "PruneResult",
+    "architecture",
+    "path_strength",
+    "path_strength_from",
+    "path_tensor",
+    "prune",
+    "pruning_curve",
+    "to_compact",
+]

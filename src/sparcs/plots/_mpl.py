@@ -1,0 +1,58 @@
+"""Lazy matplotlib access for the plots extra: Agg backend, PNG files written atomically."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import SparcsError
+from ..io import atomic_write_bytes
+
+__all__ = ["PlotsUnavailableError", "pyplot", "figure", "save_figure"]
+
+INSTALL_HINT = "pip install 'sparcs-nas[plots]'"
+
+
+class PlotsUnavailableError(SparcsError, ImportError):
+    """matplotlib (the ``plots`` extra) is not installed."""
+
+
+def _matplotlib() -> Any:
+    try:
+        import matplotlib
+    except ImportError:
+        raise PlotsUnavailableError(
+            f"plotting needs matplotlib, which is not installed: {INSTALL_HINT}"
+        ) from None
+    return matplotlib
+
+
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` with the Agg backend (unless pyplot was already set up elsewhere)."""
+    matplotlib = _matplotlib()
+    if "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def figure(**kwargs: Any) -> Any:
+    """A ``matplotlib.figure.Figure`` on an Agg canvas: no pyplot state, never shown."""
+    _matplotlib()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(**kwargs)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_figure(fig: Any, path: str | os.PathLike, *, dpi: int = 150) -> Path:
+    """Render ``fig`` as PNG and write it atomically to ``path``."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return atomic_write_bytes(path, buf.getvalue())
