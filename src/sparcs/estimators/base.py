@@ -1,0 +1,396 @@
+"""A spectral architecture search on numpy arrays: standardize, train, prune, compact.
+
+This is the engine behind :class:`sparcs.SparcsRegressor`, :class:`sparcs.SparcsClassifier`
+and ``sparcs search``. It needs torch and numpy only (no scikit-learn).
+
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> X = rng.normal(size=(200, 3)); y = X @ [1.0, -2.0, 0.5]
+>>> fitted = fit_search(X, y, task="regression",
+...                     settings=SearchSettings(max_hidden=(8,), epochs=5, device="cpu"))
+>>> fitted.predict(X[:2]).shape
+(2, 1)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from ..errors import ConfigError, DataError
+from ..spectral.network import SpectralNetwork
+from ..training.trainer import History, TrainConfig, fit
+
+__all__ = [
+    "TASKS",
+    "Scaler",
+    "SearchSettings",
+    "SpectralFit",
+    "fit_search",
+    "resolve_device",
+    "run_model",
+    "seed_from",
+    "split_indices",
+]
+
+TASKS = ("regression", "classification")
+_PREDICT_CHUNK = 65536
+# Below this many multiply-adds per layer and step (batch × width²), extra CPU threads cost more
+# in synchronization than they save; on a busy machine several times more.
+_SINGLE_THREAD_WORK = 2**24
+
+
+@dataclass
+class SearchSettings:
+    """Hyperparameters of one search (field names match the estimator and the CLI flags).
+
+    ``max_hidden`` is the maximal architecture: the widths of the hidden layers the search starts
+    from. ``prune_tolerance`` is the allowed relative increase of validation loss when pruning
+    (None: keep every eigenvalue). ``validation_fraction`` of the rows are held out for pruning.
+    """
+
+    max_hidden: tuple[int, ...] = (200, 200)
+    penalty: float = 1e-4
+    penalty_norm: float = 2.0
+    epochs: int = 200
+    batch_size: int = 128
+    lr: float = 1e-3
+    prune_tolerance: float | None = 0.05
+    validation_fraction: float = 0.1
+    standardize: bool = True
+    device: str = "auto"
+    seed: int = 0
+    verbose: bool = False
+
+    def __post_init__(self) -> None:
+        hidden = self.max_hidden
+        if isinstance(hidden, int | np.integer):
+            hidden = (hidden,)
+        try:
+            widths = tuple(int(h) for h in hidden)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"max_hidden must be a tuple of positive integers, got {self.max_hidden!r}"
+            ) from None
+        if any(w <= 0 for w in widths) or any(w != h for w, h in zip(widths, hidden, strict=True)):
+            raise ConfigError(f"max_hidden must hold positive integers, got {self.max_hidden!r}")
+        self.max_hidden = widths
+        if self.prune_tolerance is not None and not (
+            isinstance(self.prune_tolerance, int | float)
+            and self.prune_tolerance > 0
+            and math.isfinite(self.prune_tolerance)
+        ):
+            raise ConfigError(
+                f"prune_tolerance must be a number > 0 (0.05 = 5 %) or None (no pruning), "
+                f"got {self.prune_tolerance!r}"
+            )
+        if not 0 <= self.validation_fraction < 1:
+            raise ConfigError(
+                f"validation_fraction must be in [0, 1), got {self.validation_fraction}"
+            )
+        self.train_config()  # validates epochs, batch_size, lr, penalty, penalty_norm
+
+    def train_config(self) -> TrainConfig:
+        return TrainConfig(
+            epochs=int(self.epochs),
+            batch_size=int(self.batch_size),
+            lr=float(self.lr),
+            penalty=float(self.penalty),
+            penalty_norm=float(self.penalty_norm),
+            seed=int(self.seed),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["max_hidden"] = list(self.max_hidden)
+        return out
+
+
+def resolve_device(name: str | torch.device) -> torch.device:
+    """``"auto"`` picks CUDA when available; asking for CUDA without a GPU is a clear error."""
+    if isinstance(name, torch.device):
+        device = name
+    elif name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    else:
+        try:
+            device = torch.device(name)
+        except (RuntimeError, TypeError):
+            raise ConfigError(f"unknown device {name!r}; use auto, cpu or cuda") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device cuda was asked for, but no CUDA device is available; use cpu")
+    return device
+
+
+def seed_from(random_state: Any) -> int:
+    """An integer seed from scikit-learn's ``random_state`` conventions (None, int, RNG)."""
+    if random_state is None:
+        return int(np.random.randint(0, 2**31 - 1))
+    if isinstance(random_state, int | np.integer):
+        return int(random_state) % (2**31 - 1)
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(0, 2**31 - 1))
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(0, 2**31 - 1))
+    raise ConfigError(f"random_state must be None, an int or a numpy RNG, got {random_state!r}")
+
+
+def split_indices(
+    n: int, fraction: float, seed: int, *, stratify: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Shuffled (keep, held_out) row indices with about ``fraction`` of rows held out.
+
+    With ``stratify`` (class codes), every class with at least 2 rows puts at least one in each
+    part, so both parts see every such class. At least one row is always kept.
+    """
+    rng = np.random.default_rng(seed)
+    if fraction <= 0 or n < 2:
+        return rng.permutation(n), np.empty(0, dtype=np.int64)
+    groups = [np.arange(n)] if stratify is None else [
+        np.flatnonzero(stratify == c) for c in np.unique(stratify)
+    ]
+    keep, held = [], []
+    for rows in groups:
+        rows = rng.permutation(rows)
+        k = round(fraction * len(rows))
+        k = min(max(k, 1), len(rows) - 1) if len(rows) >= 2 else 0
+        held.append(rows[:k])
+        keep.append(rows[k:])
+    if not sum(len(h) for h in held):  # only singleton classes: stratifying is impossible
+        return split_indices(n, fraction, seed)
+    return rng.permutation(np.concatenate(keep)), rng.permutation(np.concatenate(held))
+
+
+@dataclass
+class Scaler:
+    """Per-column standardization (x − mean) / scale; the identity when ``mean``/``scale`` are
+    0/1. Constant columns keep scale 1 so they never divide by zero."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def fit(cls, data: np.ndarray, *, enabled: bool = True) -> Scaler:
+        if not enabled:
+            return cls(np.zeros(data.shape[1]), np.ones(data.shape[1]))
+        mean = data.mean(axis=0)
+        scale = data.std(axis=0)
+        scale[~(scale > 1e-12 * np.maximum(1.0, np.abs(mean)))] = 1.0
+        return cls(mean, scale)
+
+    def transform(self, data: np.ndarray) -> np.ndarray:
+        return (data - self.mean) / self.scale
+
+    def inverse(self, data: np.ndarray) -> np.ndarray:
+        return data * self.scale + self.mean
+
+    def to_dict(self) -> dict[str, list[float]]:
+        return {"mean": self.mean.tolist(), "scale": self.scale.tolist()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Scaler:
+        return cls(np.asarray(data["mean"], dtype=np.float64),
+                   np.asarray(data["scale"], dtype=np.float64))
+
+
+@dataclass
+class SpectralFit:
+    """A finished search: the trained network, its pruned compact form and how it was found."""
+
+    task: str
+    network: SpectralNetwork
+    compact: nn.Module
+    architecture: Any
+    pruning_curve: list[dict]
+    threshold: float
+    history: History
+    x_scaler: Scaler
+    y_scaler: Scaler | None
+    n_outputs: int
+    n_validation: int = 0
+    losses: dict[str, float] = field(default_factory=dict)
+
+    def outputs(self, X: np.ndarray, *, model: str = "compact") -> np.ndarray:
+        """Targets (regression, original units) or logits (classification) for ``X``.
+
+        ``model="full"`` uses the unpruned spectral network instead of the compact one.
+        """
+        net = self.compact if model == "compact" else self.network
+        Z = run_model(net, self.x_scaler.transform(np.asarray(X, dtype=np.float64)))
+        if self.task == "regression" and self.y_scaler is not None:
+            Z = self.y_scaler.inverse(Z)
+        return Z
+
+    def predict(self, X: np.ndarray, *, model: str = "compact") -> np.ndarray:
+        """Regression: ``(n, outputs)`` values. Classification: class codes ``(n,)``."""
+        Z = self.outputs(X, model=model)
+        return Z if self.task == "regression" else Z.argmax(axis=1)
+
+    def predict_proba(self, X: np.ndarray, *, model: str = "compact") -> np.ndarray:
+        """Class probabilities (softmax of the logits), rows summing to 1."""
+        Z = self.outputs(X, model=model)
+        Z = Z - Z.max(axis=1, keepdims=True)
+        P = np.exp(Z)
+        return P / P.sum(axis=1, keepdims=True)
+
+
+def _param_of(net: nn.Module) -> Tensor | None:
+    for tensor in (*net.parameters(), *net.buffers()):
+        if tensor.is_floating_point():
+            return tensor
+    return None
+
+
+@torch.no_grad()
+def run_model(net: nn.Module, X: np.ndarray) -> np.ndarray:
+    """Outputs of ``net`` on the rows of ``X`` (float64 numpy), in chunks, without gradients."""
+    ref = _param_of(net)
+    dtype = ref.dtype if ref is not None else torch.float32
+    device = ref.device if ref is not None else torch.device("cpu")
+    net.eval()
+    outs = []
+    for i in range(0, max(len(X), 1), _PREDICT_CHUNK):
+        chunk = torch.as_tensor(X[i : i + _PREDICT_CHUNK], dtype=dtype, device=device)
+        outs.append(net(chunk).detach().to("cpu", torch.float64).numpy())
+    return np.concatenate(outs, axis=0)
+
+
+def fit_search(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    task: str,
+    n_classes: int | None = None,
+    settings: SearchSettings | None = None,
+) -> SpectralFit:
+    """Train ``SpectralNetwork([d, *max_hidden, out], bias=True)`` from the perceptron start,
+    prune it on a held-out validation part and build the compact model.
+
+    ``X`` is a finite float array ``(n, d)``. For regression ``y`` is ``(n,)`` or ``(n, k)``;
+    for classification it holds class codes ``0 … n_classes−1`` and the network outputs logits.
+    """
+    settings = settings or SearchSettings()
+    if task not in TASKS:
+        raise ConfigError(f"unknown task {task!r}; use one of {', '.join(TASKS)}")
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+        raise DataError(f"X must be a non-empty 2-D array, got shape {X.shape}")
+    if not np.isfinite(X).all():
+        raise DataError(f"X holds {int((~np.isfinite(X)).sum())} NaN or infinite values")
+    if y.shape[0] != X.shape[0]:
+        raise DataError(f"X has {X.shape[0]} rows but y has {y.shape[0]}")
+    device = resolve_device(settings.device)
+
+    if task == "classification":
+        codes = y.astype(np.int64).reshape(-1)
+        n_out = int(n_classes if n_classes is not None else codes.max() + 1)
+        if n_out < 2:
+            raise DataError("classification needs at least 2 classes; y holds only one class")
+        train_idx, val_idx = split_indices(
+            len(X), settings.validation_fraction, settings.seed, stratify=codes
+        )
+        targets = codes
+        y_scaler = None
+    else:
+        Y = y.astype(np.float64).reshape(len(y), -1)
+        if not np.isfinite(Y).all():
+            raise DataError(f"y holds {int((~np.isfinite(Y)).sum())} NaN or infinite values")
+        n_out = Y.shape[1]
+        train_idx, val_idx = split_indices(len(X), settings.validation_fraction, settings.seed)
+        y_scaler = Scaler.fit(Y[train_idx], enabled=settings.standardize)
+        targets = y_scaler.transform(Y)
+
+    x_scaler = Scaler.fit(X[train_idx], enabled=settings.standardize)
+    Xs = x_scaler.transform(X)
+    dtype = torch.float32  # float64 would halve the speed for no visible gain in the metrics
+
+    def tensors(rows: np.ndarray) -> tuple[Tensor, Tensor]:
+        xt = torch.as_tensor(Xs[rows], dtype=dtype, device=device)
+        if task == "classification":
+            return xt, torch.as_tensor(targets[rows], dtype=torch.long, device=device)
+        return xt, torch.as_tensor(targets[rows], dtype=dtype, device=device)
+
+    widest = max([X.shape[1] + 1, *settings.max_hidden, n_out])
+    single = device.type == "cpu" and settings.batch_size * widest**2 <= _SINGLE_THREAD_WORK
+    threads = torch.get_num_threads()
+    if single:
+        torch.set_num_threads(1)
+    try:
+        return _fit_and_prune(
+            task, tensors(train_idx), tensors(val_idx) if len(val_idx) else None,
+            [X.shape[1], *settings.max_hidden, n_out], settings, device,
+            x_scaler=x_scaler, y_scaler=y_scaler,
+        )
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _fit_and_prune(
+    task: str,
+    train: tuple[Tensor, Tensor],
+    val: tuple[Tensor, Tensor] | None,
+    sizes: list[int],
+    settings: SearchSettings,
+    device: torch.device,
+    *,
+    x_scaler: Scaler,
+    y_scaler: Scaler | None,
+) -> SpectralFit:
+    loss = "cross_entropy" if task == "classification" else "mse"
+    X_train, y_train = train
+    # Without a validation part, pruning is judged on the training rows.
+    X_val, y_val = val if val is not None else train
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(settings.seed)
+        net = SpectralNetwork(sizes, bias=True, activation="relu")
+    net = net.to(device)
+    history = fit(
+        net,
+        X_train,
+        y_train,
+        config=settings.train_config(),
+        loss=loss,
+        validation=val,
+        progress=bool(settings.verbose),
+    )
+    if not all(math.isfinite(v) for v in history.loss[-1:]):
+        raise DataError(
+            "training diverged (the loss became NaN or infinite); lower lr or standardize the data"
+        )
+
+    from ..pruning.prune import prune  # the pruning stage operates on the trained model
+
+    if settings.prune_tolerance is None:
+        compact = net.to_compact(0.0)
+        architecture = net.architecture(0.0)
+        curve: list[dict] = []
+        threshold = 0.0
+        losses: dict[str, float] = {}
+    else:
+        result = prune(net, X_val, y_val, tolerance=settings.prune_tolerance, loss=loss)
+        compact, architecture = result.compact, result.architecture
+        curve, threshold = list(result.curve), float(result.threshold)
+        losses = {"base": float(result.base_loss), "pruned": float(result.loss)}
+    # Results live on the CPU so that fitted models pickle and load anywhere.
+    net = net.to("cpu")
+    compact = compact.to("cpu")
+    return SpectralFit(
+        task=task,
+        network=net,
+        compact=compact,
+        architecture=architecture,
+        pruning_curve=curve,
+        threshold=threshold,
+        history=history,
+        x_scaler=x_scaler,
+        y_scaler=y_scaler,
+        n_outputs=sizes[-1],
+        n_validation=0 if val is None else len(val[0]),
+        losses=losses,
+    )

@@ -1,0 +1,182 @@
+"""scikit-learn estimators that search their own architecture: :class:`SparcsRegressor` and
+:class:`SparcsClassifier` (optional extra ``sklearn``: ``pip install sparcs-nas[sklearn]``).
+
+Each ``fit`` trains ``SpectralNetwork([n_features, *max_hidden, n_outputs], bias=True)`` from the
+perceptron start with the eigenvalue penalty, prunes eigenvalues on a held-out validation part
+within ``prune_tolerance`` and predicts with the resulting compact network.
+
+>>> from sklearn.datasets import load_diabetes
+>>> X, y = load_diabetes(return_X_y=True)
+>>> model = SparcsRegressor(max_hidden=(32,), epochs=20, random_state=0).fit(X, y)
+>>> model.architecture_.hidden_widths  # doctest: +SKIP
+[7]
+>>> model.predict(X[:3]).shape
+(3,)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+try:
+    from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+    from sklearn.utils.multiclass import check_classification_targets
+    from sklearn.utils.validation import check_is_fitted, validate_data
+except ImportError as err:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        "SparcsRegressor and SparcsClassifier need scikit-learn: "
+        "pip install sparcs-nas[sklearn]"
+    ) from err
+
+from .base import SearchSettings, SpectralFit, fit_search, seed_from
+
+__all__ = ["SparcsClassifier", "SparcsRegressor"]
+
+
+class _SparcsEstimator(BaseEstimator):
+    """Parameters and fitted attributes shared by the regressor and the classifier.
+
+    Parameters:
+        max_hidden: hidden widths of the maximal architecture the search starts from.
+        penalty: c in loss + c · Σ_k ‖λ_k‖_p over input and hidden eigenvalues.
+        penalty_norm: p, 2 (the paper's plain L2 norm) or 1.
+        epochs, batch_size, lr: Adam training settings.
+        prune_tolerance: allowed relative increase of validation loss when pruning small
+            eigenvalues; None keeps every eigenvalue.
+        validation_fraction: share of the training rows held out to choose the pruning.
+        standardize: standardize inputs (and regression targets; predictions are mapped back).
+        device: ``"auto"``, ``"cpu"`` or ``"cuda"`` for training; prediction runs on the CPU.
+        random_state: seed for initialization, batch order and the validation split.
+        verbose: show a progress bar while training.
+
+    Fitted attributes:
+        network_: the trained :class:`~sparcs.SpectralNetwork` (before pruning).
+        compact_: the pruned :class:`~sparcs.CompactNetwork` that ``predict`` uses.
+        architecture_: the found :class:`~sparcs.Architecture` (``hidden_widths``, skips, ...).
+        pruning_curve_: rows of the threshold sweep (validation loss against eigenvalues kept).
+        prune_threshold_: the eigenvalue threshold chosen.
+        history_: :class:`~sparcs.History` with the training loss per epoch (``history_.loss``).
+        n_features_in_: number of input columns.
+    """
+
+    def __init__(
+        self,
+        max_hidden: tuple[int, ...] = (200, 200),
+        *,
+        penalty: float = 1e-4,
+        penalty_norm: float = 2,
+        epochs: int = 200,
+        batch_size: int = 128,
+        lr: float = 1e-3,
+        prune_tolerance: float | None = 0.05,
+        validation_fraction: float = 0.1,
+        standardize: bool = True,
+        device: str = "auto",
+        random_state: Any = None,
+        verbose: int = 0,
+    ) -> None:
+        self.max_hidden = max_hidden
+        self.penalty = penalty
+        self.penalty_norm = penalty_norm
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.prune_tolerance = prune_tolerance
+        self.validation_fraction = validation_fraction
+        self.standardize = standardize
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _settings(self) -> SearchSettings:
+        return SearchSettings(
+            max_hidden=self.max_hidden,
+            penalty=self.penalty,
+            penalty_norm=self.penalty_norm,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            prune_tolerance=self.prune_tolerance,
+            validation_fraction=self.validation_fraction,
+            standardize=self.standardize,
+            device=self.device,
+            seed=seed_from(self.random_state),
+            verbose=bool(self.verbose),
+        )
+
+    def _store(self, fitted: SpectralFit) -> None:
+        self._fit = fitted
+        self.network_ = fitted.network
+        self.compact_ = fitted.compact
+        self.architecture_ = fitted.architecture
+        self.pruning_curve_ = fitted.pruning_curve
+        self.prune_threshold_ = fitted.threshold
+        self.history_ = fitted.history
+
+    def _check_X(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "compact_")
+        return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+
+
+class SparcsRegressor(RegressorMixin, _SparcsEstimator):
+    """Regression with a searched architecture (MSE on standardized targets).
+
+    ``y`` may be 1-D or 2-D (several outputs); ``predict`` returns the same shape.
+    See :class:`_SparcsEstimator` for parameters and fitted attributes.
+    """
+
+    def fit(self, X: Any, y: Any) -> SparcsRegressor:
+        X, y = validate_data(
+            self, X, y, multi_output=True, y_numeric=True, dtype=[np.float64, np.float32]
+        )
+        self._y_ndim = np.ndim(y)
+        self._store(fit_search(X, y, task="regression", settings=self._settings()))
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        X = self._check_X(X)
+        pred = self._fit.outputs(X)
+        return pred[:, 0] if self._y_ndim == 1 else pred
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+class SparcsClassifier(ClassifierMixin, _SparcsEstimator):
+    """Classification with a searched architecture (cross-entropy on logits).
+
+    Binary and multi-class; labels may be of any type (ints, strings, ...), kept in
+    ``classes_``. See :class:`_SparcsEstimator` for parameters and fitted attributes.
+    """
+
+    def fit(self, X: Any, y: Any) -> SparcsClassifier:
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        check_classification_targets(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"SparcsClassifier needs at least 2 classes in y, got only one class "
+                f"({self.classes_[0]!r})"
+            )
+        fitted = fit_search(
+            X, codes, task="classification", n_classes=len(self.classes_),
+            settings=self._settings(),
+        )
+        self._store(fitted)
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, shape ``(n, len(classes_))``, rows summing to 1."""
+        X = self._check_X(X)
+        return self._fit.predict_proba(X)
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        return np.log(np.clip(self.predict_proba(X), 1e-300, None))
+
+    def predict(self, X: Any) -> np.ndarray:
+        X = self._check_X(X)
+        return self.classes_[self._fit.outputs(X).argmax(axis=1)]

@@ -1,0 +1,419 @@
+"""``sparcs search``: find an architecture for a user's table and export it.
+
+Pipeline: load (CSV/.npz) → hold out a test split → train from the perceptron start with the
+eigenvalue penalty → prune on a validation part → export the compact model, the column encoding,
+metrics against a linear baseline, figures and ``report.md``.
+
+The output folder is built under a temporary name next to ``--out`` and renamed into place only
+when complete, so a failed or interrupted run never leaves a folder that looks valid.
+
+>>> import numpy as np, tempfile, pathlib
+>>> tmp = pathlib.Path(tempfile.mkdtemp())
+>>> rng = np.random.default_rng(0); X = rng.normal(size=(60, 2))
+>>> np.savez(tmp / "d.npz", X=X, y=X[:, 0] - X[:, 1])
+>>> cfg = SearchConfig(data=str(tmp / "d.npz"), max_hidden=[8], epochs=3, device="cpu",
+...                    out=str(tmp / "run"), progress=False)
+>>> result = run_search(cfg, log=lambda *a: None)
+>>> sorted(p.name for p in result.out.glob("*.json"))[:3]
+['architecture.json', 'columns.json', 'config.json']
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError, DataError, OutputExistsError
+from ..estimators.base import (
+    SearchSettings,
+    SpectralFit,
+    fit_search,
+    resolve_device,
+    split_indices,
+)
+from ..estimators.linear import LogisticBaseline, RidgeBaseline
+from ..estimators.metrics import accuracy, log_loss, r2_score
+from ..estimators.saved import COLUMNS_FILE, MODEL_DIR
+from ..io import save_torch, write_csv, write_json
+from ..tabular import CATEGORICAL_MODES, Dataset, encode_labels, infer_task, load_dataset
+
+__all__ = ["SearchConfig", "SearchResult", "prepare_out", "run_search", "summary_table"]
+
+TASK_CHOICES = ("auto", "regression", "classification")
+MIN_ROWS = 10
+
+
+@dataclass
+class SearchConfig:
+    """Every setting of a ``sparcs search`` run; fields map 1:1 to the command's flags and are
+    saved as ``config.json`` so the run can be repeated."""
+
+    data: str
+    target: str | None = None
+    task: str = "auto"
+    max_hidden: list[int] = field(default_factory=lambda: [200, 200])
+    epochs: int = 200
+    penalty: float = 1e-4
+    penalty_norm: float = 2.0
+    batch_size: int = 128
+    lr: float = 1e-3
+    prune_tolerance: float | None = 0.05
+    validation_fraction: float = 0.1
+    test_fraction: float = 0.2
+    seed: int = 0
+    device: str = "auto"
+    categorical: str = "error"
+    dropna: bool = False
+    out: str | None = None
+    overwrite: bool = False
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.task not in TASK_CHOICES:
+            raise ConfigError(f"unknown task {self.task!r}; use one of {', '.join(TASK_CHOICES)}")
+        if self.categorical not in CATEGORICAL_MODES:
+            raise ConfigError(
+                f"unknown categorical mode {self.categorical!r}; use "
+                f"{' or '.join(CATEGORICAL_MODES)}"
+            )
+        if not 0 < self.test_fraction < 1:
+            raise ConfigError(f"test_fraction must be in (0, 1), got {self.test_fraction}")
+        self.settings()  # validates the training settings
+
+    @property
+    def out_dir(self) -> Path:
+        return Path(self.out) if self.out else Path(f"sparcs-search-{Path(self.data).stem}")
+
+    def settings(self) -> SearchSettings:
+        return SearchSettings(
+            max_hidden=tuple(self.max_hidden),
+            penalty=self.penalty,
+            penalty_norm=self.penalty_norm,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            prune_tolerance=self.prune_tolerance,
+            validation_fraction=self.validation_fraction,
+            device=self.device,
+            seed=self.seed,
+            verbose=self.progress,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def command_line(self) -> str:
+        """The ``sparcs search`` command that repeats this run."""
+        parts = ["sparcs search", _quote(self.data)]
+        defaults = SearchConfig(data=self.data)
+        for name, value in asdict(self).items():
+            if name in ("data", "overwrite", "progress") or value == getattr(defaults, name):
+                continue
+            flag = "--" + name.replace("_", "-")
+            if isinstance(value, bool):
+                parts.append(flag if value else "")
+            elif isinstance(value, list):
+                parts.append(f"{flag} {','.join(str(v) for v in value)}")
+            else:
+                parts.append(f"{flag} {_quote(str(value).lower() if value is None else value)}")
+        return " ".join(p for p in parts if p)
+
+
+def _quote(value: Any) -> str:
+    text = str(value)
+    return f"'{text}'" if any(c in text for c in " \"'$;&|") else text
+
+
+@dataclass
+class SearchResult:
+    out: Path
+    fitted: SpectralFit
+    metrics: dict[str, Any]
+
+
+def prepare_out(out: Path, overwrite: bool) -> None:
+    """Refuse an existing non-empty output folder (or a file) unless ``overwrite``."""
+    if out.exists() and not out.is_dir():
+        raise OutputExistsError(f"{out} exists and is not a folder; choose another --out")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise OutputExistsError(
+            f"{out} already exists and is not empty; pass --overwrite to replace it or choose "
+            "another --out"
+        )
+    parent = out.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(f"cannot write the output folder {out}: {parent} is not writable")
+
+
+def _task_and_targets(data: Dataset, task: str) -> tuple[str, np.ndarray, list | None]:
+    """(task, targets, class labels): codes for classification, floats for regression."""
+    name = data.schema.target
+    if task == "auto":
+        task = infer_task(data.y)
+    if task == "classification":
+        classes, codes = encode_labels(data.y)
+        if len(classes) < 2:
+            raise DataError(
+                f"target column {name!r} has only one class ({classes[0]!r}); classification "
+                "needs at least 2"
+            )
+        return task, codes, classes
+    if data.y.dtype == object:
+        raise DataError(
+            f"target column {name!r} holds text, which cannot be regressed; use --task "
+            "classification"
+        )
+    if np.ptp(data.y) == 0:
+        raise DataError(f"target column {name!r} is constant ({data.y[0]:g}); nothing to learn")
+    return task, data.y.astype(np.float64), None
+
+
+def _metrics(
+    fitted: SpectralFit, X_train: np.ndarray, y_train: np.ndarray,
+    X_test: np.ndarray, y_test: np.ndarray,
+) -> dict[str, Any]:
+    test: dict[str, dict[str, float]] = {}
+    if fitted.task == "regression":
+        baseline = RidgeBaseline().fit(X_train, y_train)
+        preds = {
+            "pruned": fitted.predict(X_test)[:, 0],
+            "full": fitted.predict(X_test, model="full")[:, 0],
+            "linear_baseline": baseline.predict(X_test)[:, 0],
+        }
+        for name, pred in preds.items():
+            rmse = float(np.sqrt(np.mean((pred - y_test) ** 2)))
+            test[name] = {"r2": r2_score(y_test, pred), "rmse": rmse}
+        metric, n_linear = "r2", X_train.shape[1] + 1
+    else:
+        n_classes = fitted.n_outputs
+        baseline = LogisticBaseline().fit(X_train, y_train, n_classes)
+        probas = {
+            "pruned": fitted.predict_proba(X_test),
+            "full": fitted.predict_proba(X_test, model="full"),
+            "linear_baseline": baseline.predict_proba(X_test),
+        }
+        for name, proba in probas.items():
+            test[name] = {
+                "accuracy": accuracy(y_test, proba.argmax(axis=1)),
+                "log_loss": log_loss(y_test, proba),
+            }
+        metric, n_linear = "accuracy", (X_train.shape[1] + 1) * n_classes
+    arch = fitted.architecture
+    return {
+        "task": fitted.task,
+        "metric": metric,
+        "test": test,
+        "parameters": {
+            "spectral": int(fitted.network.num_parameters()),
+            "direct": int(fitted.network.direct_parameters()),
+            "compact": int(arch.compact_parameters),
+            "linear_baseline": int(n_linear),
+        },
+        "architecture": {
+            "max_hidden": fitted.network.sizes[1:-1],
+            "hidden_widths": list(arch.hidden_widths),
+            "threshold": fitted.threshold,
+        },
+        "validation_loss": fitted.losses,
+    }
+
+
+def run_search(config: SearchConfig, *, log: Callable[..., None] = print) -> SearchResult:
+    """Run the whole search and write ``config.out_dir``; return where and what was found."""
+    out = config.out_dir
+    prepare_out(out, config.overwrite)
+    resolve_device(config.device)  # fail before reading data when CUDA is asked for but absent
+    data = load_dataset(
+        config.data, config.target, categorical=config.categorical, dropna=config.dropna,
+        min_rows=MIN_ROWS,
+    )
+    task, targets, classes = _task_and_targets(data, config.task)
+    stratify = targets if task == "classification" else None
+    train, test = split_indices(len(targets), config.test_fraction, config.seed, stratify=stratify)
+    X_train, y_train = data.X[train], targets[train]
+    X_test, y_test = data.X[test], targets[test]
+    dropped = f", {data.n_dropped} rows with missing values dropped" if data.n_dropped else ""
+    what = f"{len(classes)} classes" if classes else "regression"
+    log(
+        f"{Path(config.data).name}: {len(targets)} rows, {data.X.shape[1]} features "
+        f"({what}){dropped}; training on {len(train)}, testing on {len(test)}"
+    )
+    fitted = fit_search(
+        X_train, y_train, task=task, n_classes=len(classes) if classes else None,
+        settings=config.settings(),
+    )
+    metrics = _metrics(fitted, X_train, y_train, X_test, y_test)
+    metrics["rows"] = {
+        "total": len(targets), "train": len(train) - fitted.n_validation,
+        "validation": fitted.n_validation, "test": len(test), "dropped": data.n_dropped,
+    }
+    columns = {
+        "schema": data.schema.to_dict(),
+        "task": task,
+        "feature_names": data.feature_names,
+        "classes": classes,
+        "x_scaler": fitted.x_scaler.to_dict(),
+        "y_scaler": fitted.y_scaler.to_dict() if fitted.y_scaler is not None else None,
+    }
+    _export(out, config, fitted, metrics, columns, overwrite=config.overwrite, log=log)
+    log(str(fitted.architecture))
+    log(summary_table(metrics))
+    log(f"saved to {out}/ (report.md, metrics.json, model/); "
+        f"predict with: sparcs predict {out} DATA")
+    return SearchResult(out=out, fitted=fitted, metrics=metrics)
+
+
+def summary_table(metrics: dict[str, Any]) -> str:
+    name = metrics["metric"]
+    label = "R²" if name == "r2" else "accuracy"
+    test = metrics["test"]
+    par = metrics["parameters"]
+    rows = [
+        ("model", f"test {label}", "parameters"),
+        ("pruned (compact)", f"{test['pruned'][name]:.4f}", str(par["compact"])),
+        ("full spectral", f"{test['full'][name]:.4f}", str(par["spectral"])),
+        ("linear baseline", f"{test['linear_baseline'][name]:.4f}", str(par["linear_baseline"])),
+    ]
+    widths = [max(len(r[c]) for r in rows) for c in range(3)]
+    return "\n".join(
+        "  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
+        for r in rows
+    )
+
+
+def _export(
+    out: Path, config: SearchConfig, fitted: SpectralFit, metrics: dict, columns: dict,
+    *, overwrite: bool, log: Callable[..., None],
+) -> None:
+    """Write every output into a temporary sibling folder, then move it to ``out``."""
+    from .. import __version__
+
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    except OSError as err:
+        raise ConfigError(
+            f"cannot write the output folder {out}: {err.strerror or err}; choose another --out"
+        ) from None
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # mkdtemp's private 0700 is wrong for a result folder
+        write_json(tmp / "config.json", {**config.to_dict(), "sparcs_version": __version__})
+        write_json(tmp / COLUMNS_FILE, columns)
+        fitted.compact.save(tmp / MODEL_DIR)
+        net = fitted.network
+        save_torch(tmp / "network.pt", {
+            "sizes": net.sizes, "bias": net.bias, "activation": net.activation,
+            "state_dict": net.state_dict(),
+        })
+        fitted.architecture.to_json(tmp / "architecture.json")
+        write_json(tmp / "history.json", fitted.history.to_dict())
+        if fitted.pruning_curve:
+            write_json(tmp / "pruning_curve.json", fitted.pruning_curve)
+            write_csv(tmp / "pruning_curve.csv", [
+                {k: v for k, v in row.items() if k != "widths"} | {
+                    "widths": " ".join(str(w) for w in row.get("widths", []))
+                } for row in fitted.pruning_curve
+            ])
+        write_json(tmp / "metrics.json", metrics)
+        figures = _figures(tmp, fitted, config, log)
+        (tmp / "report.md").write_text(_report(config, fitted, metrics, figures), encoding="utf-8")
+        _move_into_place(tmp, out, overwrite)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _move_into_place(tmp: Path, out: Path, overwrite: bool) -> None:
+    prepare_out(out, overwrite)  # it may have appeared while training
+    old = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        old.rmdir()
+        out.rename(old)
+    tmp.rename(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _figures(tmp: Path, fitted: SpectralFit, config: SearchConfig, log: Callable) -> list[str]:
+    """Draw the report's PNGs; without matplotlib, skip them with a note."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        log("note: matplotlib is not installed, so no figures (pip install sparcs-nas[plots])")
+        return []
+    from ..plots.architecture import draw_layers
+    from ..plots.spectrum import eigenvalue_histograms, plot_pruning_curve
+    from ..plots.training import plot_loss_curve
+
+    made = []
+    draw_layers(fitted.architecture, tmp / "architecture.png")
+    made.append("architecture.png")
+    if fitted.pruning_curve:
+        plot_pruning_curve(fitted.pruning_curve, tmp / "pruning_curve.png",
+                           tolerance=config.prune_tolerance, chosen=fitted.threshold)
+        made.append("pruning_curve.png")
+    eigenvalue_histograms(fitted.network, tmp / "eigenvalues.png", threshold=fitted.threshold)
+    made.append("eigenvalues.png")
+    plot_loss_curve(fitted.history, tmp / "loss.png")
+    made.append("loss.png")
+    return made
+
+
+def _report(config: SearchConfig, fitted: SpectralFit, metrics: dict, figures: list[str]) -> str:
+    rows = metrics["rows"]
+    lines = [
+        f"# SPARCS search: {Path(config.data).name}",
+        "",
+        f"Task: **{fitted.task}**; rows: {rows['train']} train, {rows['validation']} validation "
+        f"(pruning), {rows['test']} test"
+        + (f"; {rows['dropped']} dropped for missing values" if rows["dropped"] else "") + ".",
+        f"Maximal architecture searched: hidden widths {metrics['architecture']['max_hidden']}; "
+        f"found: {metrics['architecture']['hidden_widths']} "
+        f"(eigenvalue threshold {fitted.threshold:.3g}).",
+        "",
+        "## Test metrics",
+        "",
+        "```text",
+        summary_table(metrics),
+        "```",
+        "",
+        f"Direct-space parameters of the maximal network with every skip: "
+        f"{metrics['parameters']['direct']}.",
+        "",
+        "## Found architecture",
+        "",
+        "```text",
+        str(fitted.architecture),
+        "```",
+        "",
+    ]
+    captions = {
+        "architecture.png": ("Architecture", "Live layers and skip connections after pruning."),
+        "pruning_curve.png": (
+            "Pruning curve",
+            "Relative increase of validation loss against the eigenvalues kept; the chosen "
+            f"point is the smallest network within {config.prune_tolerance:.0%}."
+            if config.prune_tolerance is not None else "",
+        ),
+        "eigenvalues.png": ("Eigenvalues", "Histograms of the trained eigenvalues per layer."),
+        "loss.png": ("Training", "Task loss per epoch: "
+                     + ("mean squared error of the standardized target."
+                        if fitted.task == "regression" else "cross-entropy.")),
+    }
+    for name in figures:
+        title, caption = captions[name]
+        lines += [f"## {title}", "", caption, "", f"![{title}]({name})", ""]
+    lines += ["## Repeat this run", "", "```sh", config.command_line(), "```", ""]
+    return "\n".join(lines)
