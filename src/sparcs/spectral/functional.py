@@ -40,27 +40,34 @@ def layerwise_forward(
 
     With v_i = Σ_{j≤i} (−1)^{i−j} φ_{i−1}⋯φ_j x_j (so v_0 = x_0), SPEC §2 gives
 
-        pre_i = φ_{i−1}(λ_{i−1} ⊙ v_{i−1}) − λ_i ⊙ φ_{i−1} v_{i−1} = W_{i←i−1} v_{i−1},
-        v_i   = x_i − φ_{i−1} v_{i−1}.
+        pre_i = φ_{i−1}(λ_{i−1} ⊙ v_{i−1}) − λ_i ⊙ φ_{i−1} v_{i−1} = H_i v_{i−1},
+        v_i   = x_i − φ_{i−1} v_{i−1},
 
-    Both products act on v_{i−1}, so they are one matrix product with the stacked weight
-    [W_{i←i−1}; φ_{i−1}], which is cheaper than stacking [v; λ ⊙ v]: the λ scalings then touch
-    n_i × n_{i−1} weights instead of batch × n activations. The output layer needs no v.
+    with the head H_i = φ_{i−1} diag(λ_{i−1}) − diag(λ_i) φ_{i−1} = W_{i←i−1}. Three choices keep
+    it cheap: the λ scalings act on the small weights, not on (batch × width) activations; the two
+    products of a layer are one product with the stacked weight [H_i; φ_{i−1}]; and the output
+    layer folds v_{L−2} = x_{L−2} − φ_{L−3} v_{L−3} into its weights, so the last hidden layer
+    needs only its own product.
     """
     depth = len(eigenvalues)
-    v = x
-    out = x
+    v, v_prev, hidden = x, x, x
     for k, phi in enumerate(eigenvectors):
-        # W_{k+1←k} = φ_k diag(λ_k) − diag(λ_{k+1}) φ_k, the only block ever formed.
         head = phi * eigenvalues[k].unsqueeze(-2) - eigenvalues[k + 1].unsqueeze(-1) * phi
-        if k + 1 == depth - 1:
-            return torch.matmul(v, _t(head))
-        pre, a = torch.matmul(v, _t(torch.cat((head, phi), dim=-2))).split(
-            phi.shape[-2], dim=-1
-        )
-        out = activation(pre)
-        v = out - a
-    return out
+        if k + 1 == depth - 1:  # the linear output layer
+            if k == 0:
+                return torch.matmul(v, _t(head))
+            fold = torch.matmul(head, eigenvectors[k - 1])
+            return torch.matmul(hidden, _t(head)) - torch.matmul(v_prev, _t(fold))
+        if k + 2 < depth - 1:  # v_{k+1} is needed by a later hidden layer
+            pre, a = torch.matmul(v, _t(torch.cat((head, phi), dim=-2))).split(
+                phi.shape[-2], dim=-1
+            )
+            hidden = activation(pre)
+            v = hidden - a
+        else:
+            hidden = activation(torch.matmul(v, _t(head)))
+            v_prev = v
+    return hidden
 
 
 def _apply_eigvec_inverse(z: list[Tensor], eigenvectors: Sequence[Tensor]) -> list[Tensor]:

@@ -1,0 +1,397 @@
+"""Linear-to-nonlinear transition (paper Figs. 7, 11–15; SPEC §5.1).
+
+The target blends a linear and a quadratic function of x ∈ [−1, 1]²,
+
+    y = ½(1 − tanh(β(α − ½)))·mean_d x_d + ½(1 + tanh(β(α − ½)))·mean_d x_d²,
+
+and a spectral network [2 + bias, 300, 1] starting as a perceptron (hidden eigenvalues 0) is
+trained with the penalty c(‖λ_0‖₂ + ‖λ_1‖₂). Where the target is linear the hidden layer is not
+needed and its eigenvalues stay ≈ 0; where it is quadratic the layer is recruited. Every
+(β, α, sample) model of the grid is trained at once as one batched ensemble.
+
+Sample s is one initialization and one draw of the inputs, shared by every (β, α) cell, so the
+curves against α compare the same starts (common random numbers); samples are independent.
+
+Example (a few seconds):
+    sparcs reproduce transition --preset tiny --out runs/transition-tiny
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ..errors import ConfigError
+from ..io import write_csv
+from ..spectral import functional as SF
+from ..spectral.network import SpectralNetwork
+from ..training.ensemble import SpectralEnsemble, evaluate_ensemble, fit_ensemble
+from ..training.trainer import TrainConfig
+from .report import Report
+from .rundir import RunDir
+
+__all__ = ["Config", "PRESETS", "run", "target", "gamma_norm_sq"]
+
+PENALTY_LAYERS = [0, 1]
+
+
+def _paper_alphas() -> list[float]:
+    return [round(0.05 * i, 2) for i in range(21)]
+
+
+@dataclass
+class Config:
+    """Settings of the ``transition`` experiment (each field is a ``--flag``)."""
+
+    alphas: list[float] = field(
+        default_factory=_paper_alphas, metadata={"help": "α values, e.g. 0,0.25,0.5,0.75,1"}
+    )
+    betas: list[float] = field(
+        default_factory=lambda: [5.0, 1000.0], metadata={"help": "β values (sharpness)"}
+    )
+    samples: int = field(default=100, metadata={"help": "independent initializations per cell"})
+    points: int = field(default=10_000, metadata={"help": "training points per sample"})
+    hidden: int = field(default=300, metadata={"help": "hidden width"})
+    epochs: int = field(default=300, metadata={"help": "training epochs"})
+    batch_size: int = field(default=100, metadata={"help": "minibatch size"})
+    lr: float = field(default=1e-3, metadata={"help": "Adam learning rate"})
+    penalty: float = field(default=1e-4, metadata={"help": "c in c(‖λ_0‖₂ + ‖λ_1‖₂)"})
+    chunk_models: int = field(
+        default=0, metadata={"help": "models trained together (0: all at once)"}
+    )
+    checkpoint_every: int = field(default=10, metadata={"help": "epochs between checkpoints"})
+    seed: int = field(default=0, metadata={"help": "seed of inits, data and batch order"})
+
+    def __post_init__(self) -> None:
+        for name in ("samples", "points", "hidden", "epochs", "batch_size", "checkpoint_every"):
+            if int(getattr(self, name)) < 1:
+                raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.chunk_models < 0:
+            raise ConfigError(f"chunk_models must be >= 0, got {self.chunk_models}")
+        if not self.alphas or not self.betas:
+            raise ConfigError("alphas and betas need at least one value each")
+        if any(not math.isfinite(v) for v in (*self.alphas, *self.betas)):
+            raise ConfigError("alphas and betas must be finite numbers")
+        if not (self.lr > 0 and self.penalty >= 0):
+            raise ConfigError("lr must be > 0 and penalty >= 0")
+
+    @property
+    def num_models(self) -> int:
+        return len(self.betas) * len(self.alphas) * self.samples
+
+
+PRESETS: dict[str, Config] = {
+    "paper": Config(),
+    # The paper's grid and data size with 5 samples and 20 epochs (SPEC §5.1's batched check).
+    "quick": Config(samples=5, epochs=20, checkpoint_every=5),
+    "tiny": Config(
+        alphas=[0.0, 0.5, 1.0], samples=2, points=200, hidden=16, epochs=2, batch_size=50,
+        lr=1e-2, chunk_models=6, checkpoint_every=1,
+    ),
+}
+
+
+def target(x: Tensor, alpha: Tensor | float, beta: Tensor | float) -> Tensor:
+    """y(x) of SPEC §5.1 for inputs ``(..., n, d)``; alpha/beta broadcast over leading dims."""
+    w = 0.5 * (1 + torch.tanh(torch.as_tensor(beta * (alpha - 0.5), dtype=x.dtype)))
+    w = w.to(x.device).reshape(*w.shape, 1)
+    return ((1 - w) * x.mean(-1) + w * x.square().mean(-1)).unsqueeze(-1)
+
+
+def gamma_norm_sq(eigenvectors: list[Tensor], eigenvalues: list[Tensor]) -> Tensor:
+    """‖Γ‖² of the single hidden layer, Γ_ijk = W_{2←1}[i,j] W_{1←0}[j,k], per leading index.
+
+    ‖Γ‖² = Σ_j (Σ_i W_{2←1}[i,j]²)(Σ_k W_{1←0}[j,k]²); the bias node counts as an input.
+    """
+    blocks = SF.weight_blocks(eigenvectors, eigenvalues)
+    out_in = blocks[(2, 1)].square().sum(-2)  # (..., hidden)
+    hid_in = blocks[(1, 0)].square().sum(-1)  # (..., hidden)
+    return (out_in * hid_in).sum(-1)
+
+
+# ---------------------------------------------------------------------- the grid
+def _grid(config: Config) -> list[tuple[float, float, int]]:
+    """(β, α, sample) of every model, in model order."""
+    return [(b, a, s) for b in config.betas for a in config.alphas for s in range(config.samples)]
+
+
+def _sample_draws(config: Config, samples: list[int], dtype: torch.dtype):
+    """Per-sample (φ_0, φ_1, x): Xavier-uniform eigenvectors and inputs U[−1, 1]², each from a
+    generator seeded by (seed, sample) alone, so any chunking gives the same models."""
+    n0, h = 3, config.hidden
+    phi0, phi1, xs = [], [], []
+    for s in samples:
+        g = torch.Generator().manual_seed(config.seed * 1_000_003 + s)
+        b0, b1 = math.sqrt(6 / (n0 + h)), math.sqrt(6 / (h + 1))
+        phi0.append((torch.rand(h, n0, generator=g, dtype=dtype) * 2 - 1) * b0)
+        phi1.append((torch.rand(1, h, generator=g, dtype=dtype) * 2 - 1) * b1)
+        xs.append(torch.rand(config.points, 2, generator=g, dtype=dtype) * 2 - 1)
+    return torch.stack(phi0), torch.stack(phi1), torch.stack(xs)
+
+
+def _build_chunk(config: Config, grid, device: torch.device):
+    samples = sorted({s for _, _, s in grid})
+    where = {s: i for i, s in enumerate(samples)}
+    phi0, phi1, xs = _sample_draws(config, samples, torch.float32)
+    pick = torch.tensor([where[s] for _, _, s in grid])
+    ens = SpectralEnsemble(len(grid), [2, config.hidden, 1], bias=True,
+                           eigenvector_init=torch.nn.init.zeros_, device=device)
+    with torch.no_grad():
+        ens.eigenvectors[0].copy_(phi0[pick])
+        ens.eigenvectors[1].copy_(phi1[pick])
+    X = xs[pick].to(device)
+    alpha = torch.tensor([a for _, a, _ in grid], dtype=torch.float64)
+    beta = torch.tensor([b for b, _, _ in grid], dtype=torch.float64)
+    y = target(X, alpha.to(torch.float32), beta.to(torch.float32))
+    return ens, X, y
+
+
+def _model_metrics(ens: SpectralEnsemble, X: Tensor, y: Tensor) -> dict[str, Tensor]:
+    with torch.no_grad():
+        lam = [t.detach() for t in ens.eigenvalues]
+        phi = [t.detach() for t in ens.eigenvectors]
+        searched = torch.cat([lam[k].abs() for k in PENALTY_LAYERS], dim=-1)
+        return {
+            "mean_abs_eigenvalue": searched.mean(-1).cpu().double(),
+            "mean_abs_lambda0": lam[0].abs().mean(-1).cpu().double(),
+            "mean_abs_lambda1": lam[1].abs().mean(-1).cpu().double(),
+            "gamma_norm_sq": gamma_norm_sq(phi, lam).cpu().double(),
+            "mse": evaluate_ensemble(ens, X, y).cpu(),
+        }
+
+
+def _train_chunk(config, rundir, index, grid, device, progress) -> dict[str, Any]:
+    """Train one chunk of models (resuming from its checkpoint) and return its metrics."""
+    name = f"chunk{index:03d}"
+    done = rundir.load_checkpoint(f"{name}-results")
+    if done is not None:
+        return done
+    ens, X, y = _build_chunk(config, grid, device)
+    train = TrainConfig(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
+                        penalty=config.penalty, penalty_layers=PENALTY_LAYERS, seed=config.seed)
+    resume = rundir.load_checkpoint(name)
+    fit_ensemble(
+        ens, X, y, config=train, progress=progress, resume=resume,
+        checkpoint=lambda state: rundir.save_checkpoint(name, state),
+        checkpoint_every=config.checkpoint_every,
+    )
+    result = {
+        "metrics": _model_metrics(ens, X, y),
+        # Sample 0 of every cell, kept for the fit and architecture figures.
+        "keep": {
+            i: {"eigenvectors": [p[i].detach().cpu() for p in ens.eigenvectors],
+                "eigenvalues": [p[i].detach().cpu() for p in ens.eigenvalues]}
+            for i, (_, _, s) in enumerate(grid) if s == 0
+        },
+    }
+    rundir.save_checkpoint(f"{name}-results", result)
+    return result
+
+
+# ---------------------------------------------------------------------- aggregation
+def _cell_rows(config: Config, per_model: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    keys = ["mean_abs_eigenvalue", "gamma_norm_sq", "mse", "mean_abs_lambda0", "mean_abs_lambda1"]
+    rows = []
+    for beta in config.betas:
+        for alpha in config.alphas:
+            cell = [r for r in per_model if r["beta"] == beta and r["alpha"] == alpha]
+            if not cell:
+                continue
+            row: dict[str, Any] = {"beta": beta, "alpha": alpha, "samples": len(cell)}
+            for key in keys:
+                vals = torch.tensor([r[key] for r in cell], dtype=torch.float64)
+                row[key] = float(vals.mean())
+                se = vals.std(unbiased=True) / math.sqrt(len(cell)) if len(cell) > 1 else 0.0
+                row[f"{key}_se"] = float(se)
+            rows.append(row)
+    for beta in config.betas:  # normalized activity: relative to the largest over α
+        cell_rows = [r for r in rows if r["beta"] == beta]
+        for key in ("mean_abs_eigenvalue", "gamma_norm_sq"):
+            top = max((r[key] for r in cell_rows), default=0.0) or 1.0
+            for r in cell_rows:
+                r[f"{key}_norm"] = r[key] / top
+                r[f"{key}_norm_se"] = r[f"{key}_se"] / top
+    return rows
+
+
+COLUMNS = [
+    "beta", "alpha", "samples", "mean_abs_eigenvalue", "mean_abs_eigenvalue_se",
+    "gamma_norm_sq", "gamma_norm_sq_se", "mse", "mse_se", "mean_abs_eigenvalue_norm",
+    "mean_abs_eigenvalue_norm_se", "gamma_norm_sq_norm", "gamma_norm_sq_norm_se",
+    "mean_abs_lambda0", "mean_abs_lambda0_se", "mean_abs_lambda1", "mean_abs_lambda1_se",
+]
+MODEL_COLUMNS = ["model", "beta", "alpha", "sample", "mean_abs_eigenvalue", "mean_abs_lambda0",
+                 "mean_abs_lambda1", "gamma_norm_sq", "mse"]
+
+
+def _write_results(rundir: RunDir, config: Config, per_model: list[dict[str, Any]]):
+    rows = _cell_rows(config, per_model)
+    write_csv(rundir.file("models.csv"), per_model, MODEL_COLUMNS)
+    write_csv(rundir.file("results.csv"), rows, COLUMNS)
+    return rows
+
+
+def transition_contrast(rows: list[dict[str, Any]], beta: float, key: str = "mean_abs_eigenvalue",
+                        low: float = 0.4, high: float = 0.6) -> float | None:
+    """max activity at α ≤ low divided by min activity at α ≥ high (None without both sides)."""
+    lo = [r[key] for r in rows if r["beta"] == beta and r["alpha"] <= low + 1e-9]
+    hi = [r[key] for r in rows if r["beta"] == beta and r["alpha"] >= high - 1e-9]
+    if not lo or not hi:
+        return None
+    return max(lo) / min(hi) if min(hi) > 0 else math.inf
+
+
+# ---------------------------------------------------------------------- figures and report
+def _nearest(values: list[float], wanted: list[float]) -> list[float]:
+    out: list[float] = []
+    for w in wanted:
+        best = min(values, key=lambda v: abs(v - w))
+        if best not in out:
+            out.append(best)
+    return out
+
+
+def _network(config: Config, params: dict[str, list[Tensor]]) -> SpectralNetwork:
+    net = SpectralNetwork([2, config.hidden, 1], bias=True)
+    with torch.no_grad():
+        for dst, src in zip(net.eigenvectors, params["eigenvectors"], strict=True):
+            dst.copy_(src)
+        for dst, src in zip(net.eigenvalues, params["eigenvalues"], strict=True):
+            dst.copy_(src)
+    return net.eval()
+
+
+def _figures(config, rundir, rows, kept) -> tuple[list[Any], dict[float, int]]:
+    from ..plots import transition as plots
+
+    figures = []
+    beta = max(config.betas)
+    x = _sample_draws(config, [0], torch.float32)[2][0]
+    figures.append(plots.plot_datasets(
+        x, target, [0.0, 0.25, 0.5, 0.75, 1.0], config.betas, rundir.file("datasets.png")))
+    shown = [a for a in _nearest(config.alphas, [0.0, 0.5, 1.0]) if (beta, a) in kept]
+    nets = {a: _network(config, kept[(beta, a)]) for a in shown}
+    if nets:
+        figures.append(plots.plot_fits(
+            {a: net for a, net in nets.items()}, lambda p, a: target(p, a, beta),
+            rundir.file("fits.png"), title=f"β = {beta:g}, sample 0"))
+    figures.append(plots.plot_activity(
+        rows, "mean_abs_eigenvalue_norm", rundir.file("eigenvalues.png"),
+        ylabel="normalized mean |λ_0, λ_1|"))
+    positive = all(r["gamma_norm_sq"] > 0 for r in rows)
+    figures.append(plots.plot_activity(
+        rows, "gamma_norm_sq", rundir.file("gamma.png"), ylabel="‖Γ‖²", log=positive))
+    live: dict[float, int] = {}
+    drawn = [a for a in _nearest(config.alphas, [0.0, 0.25, 0.5, 0.75, 1.0]) if (beta, a) in kept]
+    if drawn:
+        blocks = {a: _network(config, kept[(beta, a)]).blocks() for a in drawn}
+        path, live = plots.plot_architectures(
+            {a: {k: w.detach() for k, w in b.items()} for a, b in blocks.items()},
+            rundir.file("architectures.png"))
+        figures.append(path)
+    return figures, live
+
+
+def _write_report(config, rundir, rows, figures, live, elapsed) -> None:
+    report = Report("Linear-to-nonlinear transition (paper Figs. 7, 11–15)")
+    report.paragraph(
+        f"{config.num_models} models ({len(config.betas)} β × {len(config.alphas)} α × "
+        f"{config.samples} samples), sizes [2 + bias, {config.hidden}, 1], ReLU, Adam lr "
+        f"{config.lr:g}, batch {config.batch_size}, {config.epochs} epochs, {config.points} "
+        f"points per sample, penalty {config.penalty:g}·(‖λ_0‖₂ + ‖λ_1‖₂). All models were "
+        f"trained as batched ensembles in {elapsed:.0f} s (this session). Sample s is one "
+        "initialization and one input draw shared by every (β, α) cell."
+    )
+    report.heading("Findings")
+    findings = []
+    for beta in config.betas:
+        sub = [r for r in rows if r["beta"] == beta]
+        ratio = transition_contrast(rows, beta)
+        lo = [r for r in sub if r["alpha"] <= 0.4 + 1e-9]
+        hi = [r for r in sub if r["alpha"] >= 0.6 - 1e-9]
+        values = [r["mean_abs_eigenvalue"] for r in sub]
+        text = f"β = {beta:g}: mean |λ| ranges from {min(values):.3g} to {max(values):.3g}"
+        if lo and hi and ratio is not None:
+            verdict = "below" if ratio < 0.05 else "not below"
+            text += (
+                "; the largest activity at α ≤ 0.4 "
+                f"({max(r['mean_abs_eigenvalue'] for r in lo):.3g}) is {100 * ratio:.2g}% "
+                "of the smallest at α ≥ 0.6 "
+                f"({min(r['mean_abs_eigenvalue'] for r in hi):.3g}), {verdict} 5%"
+            )
+        findings.append(text + ".")
+    mse_max = max(rows, key=lambda r: r["mse"])
+    findings.append(
+        f"Fits: the largest mean training MSE is {mse_max['mse']:.3g} "
+        f"(β = {mse_max['beta']:g}, α = {mse_max['alpha']:g})."
+    )
+    if live:
+        findings.append("Live hidden nodes (|w| > 1e-2 in and out), β = "
+                        f"{max(config.betas):g}, sample 0: "
+                        + ", ".join(f"α = {a:g}: {n}" for a, n in live.items()) + ".")
+    report.bullets(findings)
+    report.heading("Figures")
+    if not figures:
+        report.paragraph("Skipped: matplotlib is not installed (pip install 'sparcs-nas[plots]').")
+    for fig in figures:
+        report.image(fig, base=rundir.path)
+    report.heading("Results")
+    report.paragraph("Means over samples, ± standard errors in results.csv; one row per model "
+                     "in models.csv. ‖Γ‖² counts the bias node as an input; MSE is on the "
+                     "training points.")
+    for beta in config.betas:
+        report.heading(f"β = {beta:g}", level=3)
+        report.table([r for r in rows if r["beta"] == beta],
+                     ["alpha", "mean_abs_eigenvalue", "mean_abs_eigenvalue_se", "gamma_norm_sq",
+                      "mse", "mean_abs_eigenvalue_norm"])
+    report.write(rundir.file("report.md"))
+
+
+# ---------------------------------------------------------------------- run
+def run(
+    config: Config, rundir: RunDir, *, device: torch.device, progress: bool = True
+) -> dict[str, Any]:
+    """Train the grid in chunks (each resumable), then write CSVs, figures and ``report.md``."""
+    start = time.perf_counter()
+    grid = _grid(config)
+    size = config.chunk_models or len(grid)
+    chunks = [grid[i : i + size] for i in range(0, len(grid), size)]
+    per_model: list[dict[str, Any]] = []
+    kept: dict[tuple[float, float], dict[str, list[Tensor]]] = {}
+    for index, chunk in enumerate(chunks):
+        if progress and len(chunks) > 1:
+            print(f"chunk {index + 1}/{len(chunks)}: {len(chunk)} models")
+        result = _train_chunk(config, rundir, index, chunk, device, progress)
+        offset = index * size
+        m = result["metrics"]
+        for i, (beta, alpha, s) in enumerate(chunk):
+            per_model.append({"model": offset + i, "beta": beta, "alpha": alpha, "sample": s,
+                              **{k: float(v[i]) for k, v in m.items()}})
+        for i, params in result["keep"].items():
+            beta, alpha, _ = chunk[i]
+            kept[(beta, alpha)] = params
+        # Completed chunks are always on disk as CSV: an interrupted run leaves valid results.
+        rows = _write_results(rundir, config, per_model)
+    elapsed = time.perf_counter() - start
+
+    try:
+        figures, live = _figures(config, rundir, rows, kept)
+    except ImportError:  # matplotlib is optional: the numbers are in the CSVs
+        figures, live = [], {}
+    _write_report(config, rundir, rows, figures, live, elapsed)
+    summary: dict[str, Any] = {
+        "report": str(rundir.file("report.md")),
+        "results": str(rundir.file("results.csv")),
+        "figures": [str(f) for f in figures],
+        "train_seconds": round(elapsed, 1),
+    }
+    for beta in config.betas:
+        ratio = transition_contrast(rows, beta)
+        if ratio is not None:
+            summary[f"activity_ratio_beta_{beta:g}"] = ratio
+    return summary

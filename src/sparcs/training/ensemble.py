@@ -1,0 +1,502 @@
+"""Many independent spectral networks trained as one batched program.
+
+Every tensor carries a leading model dimension M: eigenvectors ``(M, n_{k+1}, n_k)``, eigenvalues
+``(M, n_k)``, inputs ``(M, batch, n_0)``. The forward pass is the same
+:func:`sparcs.spectral.functional.layerwise_forward` as a single :class:`SpectralNetwork`, now on
+batched matrix products. Training minimizes Σ_m (task_m + c_m · pen_m) with one Adam over the
+stacked tensors: the gradient of member m's slice is the gradient of its own objective, and Adam is
+elementwise, so each member takes exactly the steps :func:`sparcs.training.fit` would take.
+
+Example:
+    >>> import torch
+    >>> from sparcs.training import TrainConfig
+    >>> ens = SpectralEnsemble(4, [2, 8, 1], bias=True)
+    >>> X = torch.rand(4, 64, 2); y = X.sum(-1, keepdim=True)
+    >>> hist = fit_ensemble(ens, X, y, config=TrainConfig(epochs=2, batch_size=16))
+    >>> hist.losses().shape
+    torch.Size([2, 4])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from ..errors import ConfigError, ShapeError
+from ..losses import LossFn, resolve_loss
+from ..progress import progress as progress_bar
+from ..spectral import functional as SF
+from ..spectral.activations import Activation, activation_name, resolve_activation
+from ..spectral.network import EIGENVECTOR_INITS, SpectralNetwork, _check_layers, _check_sizes
+from .trainer import History, TrainConfig, epoch_batches
+
+__all__ = ["SpectralEnsemble", "EnsembleHistory", "fit_ensemble", "evaluate_ensemble"]
+
+EigenvalueInit = float | Tensor
+
+
+class SpectralEnsemble(nn.Module):
+    """M independent spectral networks of the same sizes, stored as stacked tensors.
+
+    Args:
+        num_models: M, the number of members.
+        sizes, activation, bias, eigenvector_init, freeze_eigenvalues, freeze_eigenvectors,
+            dtype, device: as for :class:`SpectralNetwork` (layerwise rule only).
+        eigenvalue_init: start values of λ overriding the perceptron start, as a sequence of L
+            entries or a mapping ``{layer: value}``; a value is a scalar, a ``(n_k,)`` tensor
+            shared by all members, or an ``(M, n_k)`` tensor.
+
+    Members are initialized one after another from the global RNG, so after
+    ``torch.manual_seed(s)`` the ensemble equals ``[SpectralNetwork(sizes) for _ in range(M)]``
+    built after the same seed.
+
+    Example:
+        >>> import torch
+        >>> ens = SpectralEnsemble(3, [3, 16, 1])
+        >>> ens(torch.randn(3, 5, 3)).shape
+        torch.Size([3, 5, 1])
+        >>> ens.member(0)(torch.randn(5, 3)).shape
+        torch.Size([5, 1])
+    """
+
+    def __init__(
+        self,
+        num_models: int,
+        sizes: Sequence[int],
+        *,
+        activation: str | Activation = "relu",
+        bias: bool = False,
+        eigenvalue_init: Sequence[EigenvalueInit] | Mapping[int, EigenvalueInit] | None = None,
+        eigenvector_init: str | Callable[[Tensor], object] = "xavier_uniform",
+        freeze_eigenvalues: Iterable[int] = (),
+        freeze_eigenvectors: Iterable[int] = (),
+        dtype: torch.dtype | None = None,
+        device: torch.device | str | None = None,
+    ) -> None:
+        super().__init__()
+        if not isinstance(num_models, int) or isinstance(num_models, bool) or num_models < 1:
+            raise ConfigError(f"num_models must be a positive integer, got {num_models!r}")
+        self.num_models = num_models
+        self.sizes = _check_sizes(sizes)
+        self.bias = bool(bias)
+        self._activation = resolve_activation(activation)
+        name = activation if isinstance(activation, str) else activation_name(activation)
+        self.activation = name or getattr(activation, "__name__", "custom")
+        self._activation_arg = activation
+        factory = {"dtype": dtype or torch.get_default_dtype(), "device": device}
+        n = self.layer_sizes
+        self.eigenvectors = nn.ParameterList(
+            [nn.Parameter(torch.empty(num_models, n[k + 1], n[k], **factory))
+             for k in range(len(n) - 1)]
+        )
+        self.eigenvalues = nn.ParameterList(
+            [nn.Parameter(torch.empty(num_models, nk, **factory)) for nk in n]
+        )
+        self.reset_parameters(eigenvalue_init=eigenvalue_init, eigenvector_init=eigenvector_init)
+        self.freeze(eigenvalues=freeze_eigenvalues, eigenvectors=freeze_eigenvectors)
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def layer_sizes(self) -> list[int]:
+        """Node counts per layer as built: the input layer includes the bias node, if any."""
+        return [self.sizes[0] + int(self.bias), *self.sizes[1:]]
+
+    @property
+    def depth(self) -> int:
+        return len(self.sizes)
+
+    def __len__(self) -> int:
+        return self.num_models
+
+    def activation_fn(self) -> Activation:
+        return self._activation
+
+    # ------------------------------------------------------------------ initialization
+    @torch.no_grad()
+    def reset_parameters(
+        self,
+        *,
+        eigenvalue_init: Sequence[EigenvalueInit] | Mapping[int, EigenvalueInit] | None = None,
+        eigenvector_init: str | Callable[[Tensor], object] = "xavier_uniform",
+    ) -> None:
+        """Re-initialize like :meth:`SpectralNetwork.reset_parameters`, member by member."""
+        if isinstance(eigenvector_init, str):
+            if eigenvector_init not in EIGENVECTOR_INITS:
+                known = ", ".join(EIGENVECTOR_INITS)
+                raise ConfigError(
+                    f"unknown eigenvector_init {eigenvector_init!r}; use one of {known}"
+                )
+            init = EIGENVECTOR_INITS[eigenvector_init]
+        elif callable(eigenvector_init):
+            init = eigenvector_init
+        else:
+            raise ConfigError("eigenvector_init must be a name or an in-place initializer")
+        # Member-major order, so the RNG stream equals building the members one by one; the fan
+        # of each slice is that of one network's φ_k.
+        for m in range(self.num_models):
+            for phi in self.eigenvectors:
+                init(phi[m])
+        values: dict[int, EigenvalueInit] = {k: 0.0 for k in range(self.depth - 1)}
+        values[self.depth - 1] = 1.0
+        if isinstance(eigenvalue_init, Mapping):
+            for k, v in eigenvalue_init.items():
+                values[_check_layers([k], self.depth, "eigenvalue_init layer")[0]] = v
+        elif eigenvalue_init is not None:
+            scalar = isinstance(eigenvalue_init, Tensor | float | int)
+            if scalar or len(eigenvalue_init) != self.depth:
+                raise ConfigError(
+                    f"eigenvalue_init needs one entry per layer ({self.depth}), or a mapping "
+                    "{layer: value}"
+                )
+            values = dict(enumerate(eigenvalue_init))
+        for k, lam in enumerate(self.eigenvalues):
+            value = torch.as_tensor(values[k], dtype=lam.dtype, device=lam.device)
+            if value.shape not in ((), lam.shape[1:], lam.shape):
+                raise ConfigError(
+                    f"eigenvalue_init for layer {k} has shape {tuple(value.shape)}, expected a "
+                    f"scalar, {tuple(lam.shape[1:])} or {tuple(lam.shape)}"
+                )
+            lam.copy_(value.expand_as(lam))
+
+    # ------------------------------------------------------------------ freezing
+    def freeze(self, *, eigenvalues: Iterable[int] = (), eigenvectors: Iterable[int] = ()) -> None:
+        """Stop training λ_k / φ_k of the given layers, in every member."""
+        for k in _check_layers(eigenvalues, self.depth, "eigenvalue"):
+            self.eigenvalues[k].requires_grad_(False)
+        for k in _check_layers(eigenvectors, self.depth - 1, "eigenvector"):
+            self.eigenvectors[k].requires_grad_(False)
+
+    @property
+    def frozen_eigenvalues(self) -> list[int]:
+        return [k for k, lam in enumerate(self.eigenvalues) if not lam.requires_grad]
+
+    @property
+    def frozen_eigenvectors(self) -> list[int]:
+        return [k for k, phi in enumerate(self.eigenvectors) if not phi.requires_grad]
+
+    def searched_layers(self) -> list[int]:
+        """Layers the penalty acts on by default: every trainable one but the output."""
+        return [k for k in range(self.depth - 1) if self.eigenvalues[k].requires_grad]
+
+    # ------------------------------------------------------------------ conversion
+    def member(self, m: int) -> SpectralNetwork:
+        """An independent :class:`SpectralNetwork` copy of member ``m``."""
+        if not -self.num_models <= m < self.num_models:
+            raise ConfigError(f"member {m} is out of range: the ensemble has {self.num_models}")
+        ref = self.eigenvalues[0]
+        net = SpectralNetwork(
+            self.sizes, activation=self._activation_arg, bias=self.bias,
+            dtype=ref.dtype, device=ref.device,
+        )
+        with torch.no_grad():
+            for dst, src in zip(net.eigenvectors, self.eigenvectors, strict=True):
+                dst.copy_(src[m])
+            for dst, src in zip(net.eigenvalues, self.eigenvalues, strict=True):
+                dst.copy_(src[m])
+        net.freeze(eigenvalues=self.frozen_eigenvalues, eigenvectors=self.frozen_eigenvectors)
+        return net
+
+    @classmethod
+    def from_networks(cls, nets: Sequence[SpectralNetwork]) -> SpectralEnsemble:
+        """Stack networks of equal sizes, bias, activation and frozen layers into an ensemble."""
+        nets = list(nets)
+        if not nets:
+            raise ConfigError("from_networks needs at least one network")
+        first = nets[0]
+        for i, net in enumerate(nets):
+            if net.rule != "layerwise":
+                raise ConfigError(f"network {i} uses rule {net.rule!r}; ensembles are layerwise")
+            same = (
+                net.sizes == first.sizes
+                and net.bias == first.bias
+                and net.activation == first.activation
+                and net.frozen_eigenvalues == first.frozen_eigenvalues
+                and net.frozen_eigenvectors == first.frozen_eigenvectors
+                and net.eigenvalues[0].dtype == first.eigenvalues[0].dtype
+            )
+            if not same:
+                raise ConfigError(
+                    f"network {i} differs from network 0 in sizes, bias, activation, dtype or "
+                    "frozen layers; an ensemble needs identical architectures"
+                )
+        ref = first.eigenvalues[0]
+        ens = cls(
+            len(nets), first.sizes, activation=first.activation_fn(), bias=first.bias,
+            eigenvector_init=torch.nn.init.zeros_, dtype=ref.dtype, device=ref.device,
+        )
+        with torch.no_grad():
+            for k, phi in enumerate(ens.eigenvectors):
+                phi.copy_(torch.stack([net.eigenvectors[k].detach() for net in nets]))
+            for k, lam in enumerate(ens.eigenvalues):
+                lam.copy_(torch.stack([net.eigenvalues[k].detach() for net in nets]))
+        ens.freeze(eigenvalues=first.frozen_eigenvalues, eigenvectors=first.frozen_eigenvectors)
+        return ens
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, x: Tensor) -> Tensor:
+        """Map ``(M, batch, sizes[0])`` (or a shared ``(batch, sizes[0])``) to
+        ``(M, batch, sizes[-1])``."""
+        ref = self.eigenvalues[0]
+        if not isinstance(x, Tensor):
+            raise ShapeError(f"input must be a torch.Tensor, got {type(x).__name__}")
+        ok = x.ndim == 2 or (x.ndim == 3 and x.shape[0] == self.num_models)
+        if not ok or x.shape[-1] != self.sizes[0]:
+            raise ShapeError(
+                f"input must have shape ({self.num_models}, batch, {self.sizes[0]}) or "
+                f"(batch, {self.sizes[0]}), got {tuple(x.shape)}"
+            )
+        if x.dtype != ref.dtype or x.device != ref.device:
+            raise ShapeError(
+                f"input is {x.dtype} on {x.device} but the ensemble is {ref.dtype} on "
+                f"{ref.device}; convert one of them"
+            )
+        if self.bias:
+            x = torch.cat((x, x.new_ones((*x.shape[:-1], 1))), dim=-1)
+        out = SF.layerwise_forward(
+            x, list(self.eigenvectors), list(self.eigenvalues), self._activation
+        )
+        return out.expand(self.num_models, *out.shape[-2:])
+
+    # ------------------------------------------------------------------ inspection
+    def blocks(self) -> dict[tuple[int, int], Tensor]:
+        """Stacked weight blocks W_{i←j} of shape ``(M, n_i, n_j)``."""
+        return SF.weight_blocks(list(self.eigenvectors), list(self.eigenvalues))
+
+    def eigenvalue_penalty(self, p: float = 2, layers: Iterable[int] | None = None) -> Tensor:
+        """Σ_k ‖λ_k‖_p over the searched layers, per member: shape ``(M,)``."""
+        if not (isinstance(p, int | float) and p > 0 and math.isfinite(p)):
+            raise ConfigError(f"penalty norm p must be a positive number (1 or 2), got {p!r}")
+        chosen = (
+            self.searched_layers()
+            if layers is None
+            else _check_layers(layers, self.depth, "penalty layer")
+        )
+        total = self.eigenvalues[0].new_zeros(self.num_models)
+        for k in chosen:
+            total = total + torch.linalg.vector_norm(self.eigenvalues[k], ord=p, dim=-1)
+        return total
+
+    def mean_abs_eigenvalues(self) -> Tensor:
+        """Mean |λ_k| per layer and member: shape ``(L, M)``."""
+        return torch.stack([lam.detach().abs().mean(-1) for lam in self.eigenvalues])
+
+    def extra_repr(self) -> str:
+        return (f"num_models={self.num_models}, sizes={self.sizes}, "
+                f"activation={self.activation!r}, bias={self.bias}")
+
+
+@dataclass
+class EnsembleHistory:
+    """Per-epoch records, one value per member: ``loss[e]`` and ``penalty[e]`` are ``(M,)``,
+    ``mean_abs_eigenvalues[e]`` is ``(L, M)``, ``val_loss[e]`` is ``(M,)`` (CPU tensors)."""
+
+    loss: list[Tensor] = field(default_factory=list)
+    penalty: list[Tensor] = field(default_factory=list)
+    val_loss: list[Tensor] = field(default_factory=list)
+    mean_abs_eigenvalues: list[Tensor] = field(default_factory=list)
+
+    def losses(self) -> Tensor:
+        """Training loss as an ``(epochs, M)`` tensor."""
+        return torch.stack(self.loss) if self.loss else torch.empty(0, 0)
+
+    def member(self, m: int) -> History:
+        """Member ``m``'s records as the :class:`History` that :func:`fit` returns."""
+        return History(
+            loss=[float(t[m]) for t in self.loss],
+            penalty=[float(t[m]) for t in self.penalty],
+            val_loss=[float(t[m]) for t in self.val_loss],
+            mean_abs_eigenvalues=[t[:, m].tolist() for t in self.mean_abs_eigenvalues],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: [t.tolist() for t in getattr(self, k)]
+                for k in ("loss", "penalty", "val_loss", "mean_abs_eigenvalues")}
+
+    def state(self) -> dict[str, list[Tensor]]:
+        return {k: list(getattr(self, k))
+                for k in ("loss", "penalty", "val_loss", "mean_abs_eigenvalues")}
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, list[Tensor]]) -> EnsembleHistory:
+        return cls(**{k: list(v) for k, v in state.items()})
+
+
+def _per_member_loss(loss: str | LossFn) -> Callable[[Tensor, Tensor], Tensor]:
+    """A loss mapping ``(M, batch, ...)`` predictions and targets to ``(M,)``."""
+    if loss == "mse":
+        return lambda p, t: (p - t).square().flatten(1).mean(1)
+    if loss == "l1":
+        return lambda p, t: (p - t).abs().flatten(1).mean(1)
+    fn = resolve_loss(loss)
+    return torch.func.vmap(fn)
+
+
+def _check_data(ens: SpectralEnsemble, X: Tensor, y: Tensor, what: str) -> tuple[Tensor, Tensor]:
+    ref = ens.eigenvalues[0]
+    M = ens.num_models
+    if not isinstance(X, Tensor) or not isinstance(y, Tensor):
+        raise ShapeError(f"{what}: X and y must be torch tensors (see sparcs.data.as_tensor)")
+    if X.ndim not in (2, 3) or (X.ndim == 3 and X.shape[0] != M) or X.shape[-1] != ens.sizes[0]:
+        raise ShapeError(
+            f"{what}: X must have shape ({M}, n, {ens.sizes[0]}) or (n, {ens.sizes[0]}), "
+            f"got {tuple(X.shape)}"
+        )
+    n = X.shape[-2]
+    if y.ndim == X.ndim - 1 and ens.sizes[-1] == 1 and y.is_floating_point():
+        y = y.unsqueeze(-1)
+    if y.ndim not in (1, 2, 3) or y.shape[-2 if y.ndim > 1 else 0] != n:
+        raise ShapeError(f"{what}: y has shape {tuple(y.shape)}, which does not match X's {n} rows")
+    if y.ndim == 3 and y.shape[0] != M:
+        raise ShapeError(f"{what}: y has {y.shape[0]} members, the ensemble {M}")
+    if X.dtype != ref.dtype or X.device != ref.device:
+        raise ShapeError(
+            f"{what}: X is {X.dtype} on {X.device} but the ensemble is {ref.dtype} on {ref.device}"
+        )
+    if y.device != ref.device:
+        raise ShapeError(f"{what}: y is on {y.device} but the ensemble is on {ref.device}")
+    return X, y
+
+
+def _rows(t: Tensor, idx: Tensor, shared: bool) -> Tensor:
+    return t.index_select(0 if shared else 1, idx)
+
+
+@torch.no_grad()
+def evaluate_ensemble(
+    ens: SpectralEnsemble, X: Tensor, y: Tensor, *, loss: str | LossFn = "mse", chunk: int = 8192
+) -> Tensor:
+    """Per-member loss on the whole of ``(X, y)``, shape ``(M,)``, computed in row chunks
+    (at most ``chunk`` rows, fewer when M × rows × width would exceed about 2²⁶ numbers)."""
+    X, y = _check_data(ens, X, y, "evaluate_ensemble")
+    loss_fn = _per_member_loss(loss)
+    n = X.shape[-2]
+    chunk = max(1, min(chunk, 2**26 // (ens.num_models * max(ens.layer_sizes))))
+    total = torch.zeros(ens.num_models, dtype=torch.float64, device=X.device)
+    for i in range(0, n, chunk):
+        idx = torch.arange(i, min(i + chunk, n), device=X.device)
+        xb, yb = _rows(X, idx, X.ndim == 2), _rows(y, idx, y.ndim < 3)
+        total += loss_fn(ens(xb), yb.expand(ens.num_models, *yb.shape[-2:])).double() * len(idx)
+    return total / n
+
+
+def fit_ensemble(
+    ens: SpectralEnsemble,
+    X: Tensor,
+    y: Tensor,
+    *,
+    config: TrainConfig | None = None,
+    penalty: float | Tensor | None = None,
+    loss: str | LossFn = "mse",
+    validation: tuple[Tensor, Tensor] | None = None,
+    progress: bool = False,
+    callback: Callable[[int, EnsembleHistory], None] | None = None,
+    checkpoint: Callable[[dict[str, Any]], None] | None = None,
+    checkpoint_every: int = 1,
+    resume: Mapping[str, Any] | None = None,
+) -> EnsembleHistory:
+    """Train every member of ``ens`` in place; the same math as :func:`sparcs.training.fit`.
+
+    Args:
+        X, y: ``(M, n, d)`` / ``(M, n, out)`` (each member its own data) or ``(n, d)`` /
+            ``(n, out)`` shared by all; tensors on the ensemble's device (X in its dtype).
+        config: epochs, batch size, lr, penalty norm and layers, ``seed`` (batch order). All
+            members see the same batch order, the one :func:`fit` uses for this seed.
+        penalty: c per member, a float or an ``(M,)`` tensor; default ``config.penalty``.
+        callback: ``callback(epoch, history)`` after every epoch (after any checkpoint).
+        checkpoint: ``checkpoint(state)`` every ``checkpoint_every`` epochs and after the last;
+            pass a saved ``state`` as ``resume`` to continue exactly where it stopped.
+    """
+    config = config or TrainConfig()
+    X, y = _check_data(ens, X, y, "fit_ensemble")
+    n = X.shape[-2]
+    if config.drop_last and n < config.batch_size:
+        raise ConfigError(f"drop_last with batch_size {config.batch_size} leaves no batch of {n}")
+    if getattr(config, "restore_best", False) or getattr(config, "n_iter_no_change", None):
+        raise ConfigError(
+            "fit_ensemble does not early-stop: leave restore_best and n_iter_no_change unset "
+            "(members would stop at different epochs)"
+        )
+    if checkpoint_every < 1:
+        raise ConfigError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
+    M = ens.num_models
+    ref = ens.eigenvalues[0]
+    c = config.penalty if penalty is None else penalty
+    c = torch.as_tensor(c, dtype=ref.dtype, device=ref.device)
+    if c.ndim > 1 or (c.ndim == 1 and c.shape[0] != M) or bool((c < 0).any()):
+        raise ConfigError(f"penalty must be a float >= 0 or a ({M},) tensor of them")
+    use_penalty = bool((c != 0).any())
+    loss_fn = _per_member_loss(loss)
+    if validation is not None:
+        validation = _check_data(ens, *validation, "fit_ensemble validation")
+
+    params = [p for p in ens.parameters() if p.requires_grad]
+    if not params:
+        raise ConfigError("the ensemble has no trainable parameter: everything is frozen")
+    # Fused Adam (one kernel per step) on CUDA; the default on CPU, which fit() also uses.
+    fused = {"fused": True} if ref.device.type == "cuda" else {}
+    optimizer = torch.optim.Adam(params, lr=config.lr, **fused)
+    generator = torch.Generator().manual_seed(config.seed)
+    history = EnsembleHistory()
+    start = 0
+    if resume is not None:
+        ens.load_state_dict(resume["ensemble"])
+        optimizer.load_state_dict(resume["optimizer"])
+        generator.set_state(resume["generator"])
+        history = EnsembleHistory.from_state(resume["history"])
+        start = int(resume["epoch"])
+
+    def state(epoch: int) -> dict[str, Any]:
+        return {
+            "epoch": epoch,
+            "ensemble": {k: v.detach().cpu().clone() for k, v in ens.state_dict().items()},
+            "optimizer": optimizer.state_dict(),
+            "generator": generator.get_state(),
+            "history": history.state(),
+        }
+
+    shared_x, shared_y = X.ndim == 2, y.ndim < 3
+    y_shape = y.shape[-2:] if y.ndim > 1 else y.shape
+    bar = progress_bar(range(start, config.epochs), enable=progress, desc="train ensemble",
+                       leave=False, total=config.epochs, initial=start)
+    for epoch in bar:
+        ens.train()
+        batches = epoch_batches(n, config.batch_size, generator, drop_last=config.drop_last)
+        # One host→device copy per epoch, not per step; slicing stays on the device.
+        perm = torch.cat(batches).to(X.device) if batches else torch.empty(0, dtype=torch.long)
+        task_sum = torch.zeros(M, dtype=torch.float64, device=X.device)
+        pen_sum = torch.zeros(M, dtype=torch.float64, device=X.device)
+        seen, offset = 0, 0
+        for b in batches:
+            idx = perm[offset : offset + len(b)]
+            offset += len(b)
+            xb, yb = _rows(X, idx, shared_x), _rows(y, idx, shared_y)
+            task = loss_fn(ens(xb), yb.expand(M, len(b), *y_shape[1:]))
+            pen = ens.eigenvalue_penalty(config.penalty_norm, config.penalty_layers)
+            objective = (task + c * pen).sum() if use_penalty else task.sum()
+            optimizer.zero_grad(set_to_none=True)
+            objective.backward()
+            optimizer.step()
+            task_sum += task.detach().double() * len(b)
+            pen_sum += pen.detach().double() * len(b)
+            seen += len(b)
+        history.loss.append((task_sum / max(seen, 1)).cpu())
+        history.penalty.append((pen_sum / max(seen, 1)).cpu())
+        history.mean_abs_eigenvalues.append(ens.mean_abs_eigenvalues().cpu())
+        if validation is not None:
+            ens.eval()
+            history.val_loss.append(evaluate_ensemble(ens, *validation, loss=loss).cpu())
+        if hasattr(bar, "set_postfix"):
+            bar.set_postfix(loss=f"{float(history.loss[-1].mean()):.4g}")
+        if checkpoint is not None and (
+            (epoch + 1) % checkpoint_every == 0 or epoch + 1 == config.epochs
+        ):
+            checkpoint(state(epoch + 1))
+        if callback is not None:
+            callback(epoch, history)
+    ens.eval()
+    return history

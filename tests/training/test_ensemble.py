@@ -1,0 +1,156 @@
+"""The batched ensemble: same math as one SpectralNetwork trained with fit()."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+
+from sparcs import SpectralNetwork
+from sparcs.errors import ConfigError, ShapeError
+from sparcs.spectral import functional as SF
+from sparcs.training import TrainConfig, fit
+from sparcs.training.ensemble import SpectralEnsemble, evaluate_ensemble, fit_ensemble
+
+F64 = torch.float64
+
+
+def _data(m: int, n: int, d: int, out: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+    X = torch.rand(m, n, d, dtype=F64) * 2 - 1
+    w = torch.randn(m, d, out, dtype=F64)
+    return X, torch.tanh(X @ w) + X.square().mean(-1, keepdim=True)
+
+
+def _max_diff(a: SpectralNetwork, b: SpectralNetwork) -> float:
+    pairs = zip(a.parameters(), b.parameters(), strict=True)
+    return max(float((p - q).detach().abs().max()) for p, q in pairs)
+
+
+@pytest.mark.parametrize("sizes", [[2, 7, 1], [3, 6, 5, 2]])
+def test_member_matches_single_network_trained_with_fit(sizes: list[int]) -> None:
+    M = 3
+    ens = SpectralEnsemble(M, sizes, bias=True, dtype=F64, eigenvalue_init={1: 0.05})
+    starts = [ens.member(m) for m in range(M)]
+    X, y = _data(M, 53, sizes[0], sizes[-1])  # 53 rows: the last batch is partial
+    penalties = torch.tensor([1e-3, 0.0, 3e-2], dtype=F64)
+    config = TrainConfig(epochs=4, batch_size=10, lr=1e-2, seed=7)
+    history = fit_ensemble(ens, X, y, config=config, penalty=penalties)
+    assert _max_diff(ens.member(0), starts[0]) > 1e-3  # it really trained
+    for m, net in enumerate(starts):
+        single = fit(net, X[m], y[m],
+                     config=dataclasses.replace(config, penalty=float(penalties[m])))
+        assert _max_diff(ens.member(m), net) < 1e-10
+        assert torch.allclose(history.losses()[:, m], torch.tensor(single.loss, dtype=F64),
+                              rtol=0, atol=1e-10)
+        assert torch.allclose(torch.stack(history.penalty)[:, m],
+                              torch.tensor(single.penalty, dtype=F64), rtol=0, atol=1e-10)
+        as_fit = history.member(m)
+        for got, want in zip(as_fit.mean_abs_eigenvalues, single.mean_abs_eigenvalues,
+                             strict=True):
+            assert got == pytest.approx(want, abs=1e-10)
+    assert float((history.losses()[-1] - history.losses()[0]).max()) < 0
+
+
+def test_shared_data_and_frozen_layers_match_fit() -> None:
+    M = 2
+    ens = SpectralEnsemble(M, [4, 5, 5, 3], dtype=F64, freeze_eigenvalues=[0])
+    starts = [ens.member(m) for m in range(M)]
+    X, y = _data(1, 40, 4, 3)
+    config = TrainConfig(epochs=3, batch_size=16, lr=5e-3, penalty=1e-2, drop_last=True, seed=1)
+    fit_ensemble(ens, X[0], y[0], config=config)
+    assert ens.frozen_eigenvalues == [0]
+    for m, net in enumerate(starts):
+        assert net.frozen_eigenvalues == [0]
+        fit(net, X[0], y[0], config=config)
+        assert _max_diff(ens.member(m), net) < 1e-10
+    assert float(ens.eigenvalues[0].abs().max()) == 0.0
+
+
+def test_forward_equals_members_and_functional_rule() -> None:
+    for sizes in ([3, 1], [3, 5, 2], [4, 6, 5, 3], [2, 3, 4, 3, 3, 1]):
+        ens = SpectralEnsemble(4, sizes, activation="tanh", dtype=F64,
+                               eigenvalue_init=[torch.randn(4, n, dtype=F64) for n in sizes])
+        x = torch.randn(4, 9, sizes[0], dtype=F64)
+        out = ens(x)
+        assert out.shape == (4, 9, sizes[-1])
+        for m in range(4):
+            assert torch.allclose(out[m], ens.member(m)(x[m]), rtol=0, atol=1e-12)
+        reference = SF.materialized_forward(x, list(ens.eigenvectors), list(ens.eigenvalues),
+                                            torch.tanh)
+        assert torch.allclose(out, reference, rtol=0, atol=1e-12)
+        shared = ens(x[0])  # a (batch, d) input is shared by every member
+        assert torch.allclose(shared[2], ens.member(2)(x[0]), rtol=0, atol=1e-12)
+
+
+def test_initialization_and_from_networks_roundtrip() -> None:
+    torch.manual_seed(3)
+    ens = SpectralEnsemble(3, [2, 8, 1], bias=True)
+    torch.manual_seed(3)
+    nets = [SpectralNetwork([2, 8, 1], bias=True) for _ in range(3)]
+    for m, net in enumerate(nets):
+        assert _max_diff(ens.member(m), net) == 0.0
+    back = SpectralEnsemble.from_networks(nets)
+    for m, net in enumerate(nets):
+        assert _max_diff(back.member(m), net) == 0.0
+        assert torch.allclose(back.eigenvalue_penalty(2)[m], net.eigenvalue_penalty(2))
+    assert ens.member(1).eigenvalues[-1].tolist() == [1.0]
+    with pytest.raises(ConfigError, match="identical architectures"):
+        SpectralEnsemble.from_networks([nets[0], SpectralNetwork([2, 9, 1], bias=True)])
+
+
+def test_checkpoint_resume_is_exact() -> None:
+    X, y = _data(2, 30, 2)
+    config = TrainConfig(epochs=4, batch_size=8, lr=1e-2, penalty=1e-3, seed=5)
+    torch.manual_seed(1)
+    full = SpectralEnsemble(2, [2, 6, 1], dtype=F64)
+    cut = SpectralEnsemble.from_networks([full.member(0), full.member(1)])
+    reference = fit_ensemble(full, X, y, config=config)
+
+    saved = {}
+
+    def stop(epoch: int, _history) -> None:
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fit_ensemble(cut, X, y, config=config, callback=stop,
+                     checkpoint=lambda state: saved.update(state))
+    assert saved["epoch"] == 2
+    fresh = SpectralEnsemble(2, [2, 6, 1], dtype=F64)
+    resumed = fit_ensemble(fresh, X, y, config=config, resume=saved)
+    assert torch.equal(resumed.losses(), reference.losses())
+    for p, q in zip(fresh.parameters(), full.parameters(), strict=True):
+        assert torch.equal(p, q)
+
+
+def test_evaluate_and_bad_input() -> None:
+    ens = SpectralEnsemble(2, [3, 4, 1], dtype=F64)
+    X, y = _data(2, 20, 3)
+    losses = evaluate_ensemble(ens, X, y, chunk=7)
+    for m in range(2):
+        expected = torch.nn.functional.mse_loss(ens.member(m)(X[m]), y[m])
+        assert torch.allclose(losses[m], expected.detach(), rtol=1e-12)
+    with pytest.raises(ShapeError, match="X must have shape"):
+        fit_ensemble(ens, torch.zeros(3, 20, 3, dtype=F64), y)
+    with pytest.raises(ShapeError, match="does not match"):
+        fit_ensemble(ens, X, y[:, :10])
+    with pytest.raises(ConfigError, match="penalty"):
+        fit_ensemble(ens, X, y, penalty=torch.ones(5, dtype=F64))
+    with pytest.raises(ConfigError, match="early-stop"):
+        fit_ensemble(ens, X, y, config=TrainConfig(restore_best=True))
+    with pytest.raises(ConfigError, match="num_models"):
+        SpectralEnsemble(0, [3, 1])
+
+
+def test_cross_entropy_members_match_fit() -> None:
+    M = 2
+    ens = SpectralEnsemble(M, [3, 6, 4], dtype=F64)
+    starts = [ens.member(m) for m in range(M)]
+    X = torch.randn(M, 24, 3, dtype=F64)
+    labels = (X[..., :1] > 0).to(F64) + (X[..., 1:2] > 0).to(F64)  # (M, n, 1) classes 0..2
+    config = TrainConfig(epochs=2, batch_size=8, lr=1e-2, penalty=1e-3, seed=2)
+    fit_ensemble(ens, X, labels, config=config, loss="cross_entropy")
+    for m, net in enumerate(starts):
+        fit(net, X[m], labels[m], config=config, loss="cross_entropy")
+        assert _max_diff(ens.member(m), net) < 1e-10
