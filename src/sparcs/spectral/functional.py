@@ -45,29 +45,45 @@ def layerwise_forward(
 
     with the head H_i = φ_{i−1} diag(λ_{i−1}) − diag(λ_i) φ_{i−1} = W_{i←i−1}. Three choices keep
     it cheap: the λ scalings act on the small weights, not on (batch × width) activations; the two
-    products of a layer are one product with the stacked weight [H_i; φ_{i−1}]; and the output
-    layer folds v_{L−2} = x_{L−2} − φ_{L−3} v_{L−3} into its weights, so the last hidden layer
-    needs only its own product.
+    products of a layer are one product with the stacked weight [H_i; φ_{i−1}]; and, when the
+    output is narrow, the output layer folds v_{L−2} = x_{L−2} − φ_{L−3} v_{L−3} into its
+    weights, so the last hidden layer needs only its own product.
     """
     depth = len(eigenvalues)
-    v, v_prev, hidden = x, x, x
+    v, hidden = x, x
+    folded: Tensor | None = None  # v_{L−3}, when v_{L−2} is folded into the output weights
     for k, phi in enumerate(eigenvectors):
-        head = phi * eigenvalues[k].unsqueeze(-2) - eigenvalues[k + 1].unsqueeze(-1) * phi
+        head = _head(phi, eigenvalues[k], eigenvalues[k + 1])
         if k + 1 == depth - 1:  # the linear output layer
-            if k == 0:
+            if folded is None:
                 return torch.matmul(v, _t(head))
             fold = torch.matmul(head, eigenvectors[k - 1])
-            return torch.matmul(hidden, _t(head)) - torch.matmul(v_prev, _t(fold))
-        if k + 2 < depth - 1:  # v_{k+1} is needed by a later hidden layer
+            return torch.matmul(hidden, _t(head)) - torch.matmul(folded, _t(fold))
+        if k + 2 == depth - 1 and _fold_pays(x.shape[-2], phi.shape[-2], eigenvectors[-1]):
+            hidden = activation(torch.matmul(v, _t(head)))
+            folded = v
+        else:
             pre, a = torch.matmul(v, _t(torch.cat((head, phi), dim=-2))).split(
                 phi.shape[-2], dim=-1
             )
             hidden = activation(pre)
             v = hidden - a
-        else:
-            hidden = activation(torch.matmul(v, _t(head)))
-            v_prev = v
     return hidden
+
+
+def _head(phi: Tensor, lam_in: Tensor, lam_out: Tensor) -> Tensor:
+    """H = φ diag(λ_in) − diag(λ_out) φ = φ ⊙ (λ_in[None, :] − λ_out[:, None])."""
+    return phi * (lam_in.unsqueeze(-2) - lam_out.unsqueeze(-1))
+
+
+def _fold_pays(batch: int, width: int, last_phi: Tensor) -> bool:
+    """Whether folding φ_{L−3} into the output weights saves work over forming v_{L−2}.
+
+    Forming v_{L−2} costs a batch × width × n_{L−3} product; folding costs an output × width ×
+    n_{L−3} weight product and a batch × n_{L−3} × output one. It pays for narrow outputs.
+    """
+    out = last_phi.shape[-2]
+    return out * (batch + width) < batch * width
 
 
 def _apply_eigvec_inverse(z: list[Tensor], eigenvectors: Sequence[Tensor]) -> list[Tensor]:
@@ -116,10 +132,11 @@ def weight_blocks(
     blocks: dict[tuple[int, int], Tensor] = {}
     for i in range(1, len(eigenvalues)):
         phi = eigenvectors[i - 1]
-        head = eigenvalues[i].unsqueeze(-1) * phi - phi * eigenvalues[i - 1].unsqueeze(-2)
+        head = _head(phi, eigenvalues[i - 1], eigenvalues[i])
         tail = head
         for j in range(i - 1, -1, -1):
-            blocks[(i, j)] = tail if (i - j) % 2 == 0 else -tail
+            # H = −(diag(λ_i) φ − φ diag(λ_{i−1})), so the sign is (−1)^{i−j+1}.
+            blocks[(i, j)] = tail if (i - j) % 2 == 1 else -tail
             if j > 0:
                 tail = torch.matmul(tail, eigenvectors[j - 1])
     return blocks
