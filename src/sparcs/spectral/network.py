@@ -4,7 +4,7 @@ the eigenvalues and eigenvectors of its adjacency matrix."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import torch
@@ -12,7 +12,15 @@ from torch import Tensor, nn
 
 from ..errors import ConfigError, ShapeError
 from . import functional as SF
-from .activations import Activation, activation_name, resolve_activation
+from .activations import Activation
+from .base import (
+    EIGENVECTOR_INITS,
+    Init,
+    SpectralBase,
+    check_layers,
+    eigenvalue_start,
+    resolve_eigenvector_init,
+)
 
 if TYPE_CHECKING:  # pruning operates on the model; import it only for annotations
     from ..pruning.architecture import Architecture
@@ -22,40 +30,8 @@ __all__ = ["EIGENVECTOR_INITS", "RULES", "SpectralNetwork"]
 
 RULES = ("layerwise", "global")
 
-EIGENVECTOR_INITS: dict[str, Callable[[Tensor], object]] = {
-    "xavier_uniform": nn.init.xavier_uniform_,
-    "xavier_normal": nn.init.xavier_normal_,
-    "orthogonal": nn.init.orthogonal_,
-}
 
-EigenvalueInit = float | Tensor
-Init = Sequence[EigenvalueInit] | Mapping[int, EigenvalueInit] | None
-
-
-def _check_sizes(sizes: Sequence[int]) -> list[int]:
-    try:
-        out = [int(s) for s in sizes]
-    except (TypeError, ValueError):
-        raise ConfigError(f"sizes must be a list of positive integers, got {sizes!r}") from None
-    if len(out) < 2:
-        raise ConfigError(
-            f"a spectral network needs at least 2 layers (input and output), got sizes={out}"
-        )
-    if any(s <= 0 for s in out) or any(s != t for s, t in zip(out, sizes, strict=True)):
-        raise ConfigError(f"every layer size must be a positive integer, got sizes={list(sizes)}")
-    return out
-
-
-def _check_layers(indices: Iterable[int], count: int, what: str) -> list[int]:
-    out = []
-    for k in indices:
-        if not isinstance(k, int) or not -count <= k < count:
-            raise ConfigError(f"{what} index {k!r} is out of range: there are {count} of them")
-        out.append(k % count)
-    return out
-
-
-class SpectralNetwork(nn.Module):
+class SpectralNetwork(SpectralBase):
     """A feed-forward network with all skip connections, parametrized spectrally.
 
     The adjacency matrix is A = Φ Λ Φ⁻¹ with Φ = I + M block-subdiagonal (blocks φ_k) and
@@ -99,16 +75,10 @@ class SpectralNetwork(nn.Module):
         dtype: torch.dtype | None = None,
         device: torch.device | str | None = None,
     ) -> None:
-        super().__init__()
-        self.sizes = _check_sizes(sizes)
-        self.bias = bool(bias)
+        super().__init__(sizes, activation=activation, bias=bias)
         if rule not in RULES:
             raise ConfigError(f"unknown rule {rule!r}; use one of {', '.join(RULES)}")
         self.rule = rule
-        self.activation = activation if isinstance(activation, str) else activation_name(activation)
-        self._activation = resolve_activation(activation)
-        if self.activation is None:
-            self.activation = getattr(activation, "__name__", "custom")
         factory = {"dtype": dtype or torch.get_default_dtype(), "device": device}
         n = self.layer_sizes
         self.eigenvectors = nn.ParameterList(
@@ -120,29 +90,6 @@ class SpectralNetwork(nn.Module):
         self.reset_parameters(eigenvalue_init=eigenvalue_init, eigenvector_init=eigenvector_init)
         self.freeze(eigenvalues=freeze_eigenvalues, eigenvectors=freeze_eigenvectors)
 
-    # ------------------------------------------------------------------ structure
-    @property
-    def layer_sizes(self) -> list[int]:
-        """Node counts per layer as built: the input layer includes the bias node, if any."""
-        return [self.sizes[0] + int(self.bias), *self.sizes[1:]]
-
-    @property
-    def depth(self) -> int:
-        """Number of layers L, input and output included."""
-        return len(self.sizes)
-
-    @property
-    def in_features(self) -> int:
-        return self.sizes[0]
-
-    @property
-    def out_features(self) -> int:
-        return self.sizes[-1]
-
-    def activation_fn(self) -> Activation:
-        """The activation applied to hidden layers, as a callable."""
-        return self._activation
-
     # ------------------------------------------------------------------ initialization
     @torch.no_grad()
     def reset_parameters(
@@ -153,34 +100,10 @@ class SpectralNetwork(nn.Module):
     ) -> None:
         """Re-initialize: eigenvectors by ``eigenvector_init``, eigenvalues at the perceptron
         start (λ = 0, output λ = 1) unless ``eigenvalue_init`` overrides them."""
-        if isinstance(eigenvector_init, str):
-            try:
-                init = EIGENVECTOR_INITS[eigenvector_init]
-            except KeyError:
-                known = ", ".join(EIGENVECTOR_INITS)
-                raise ConfigError(
-                    f"unknown eigenvector_init {eigenvector_init!r}; use one of {known} "
-                    "or an in-place initializer such as torch.nn.init.normal_"
-                ) from None
-        elif callable(eigenvector_init):
-            init = eigenvector_init
-        else:
-            raise ConfigError("eigenvector_init must be a name or an in-place initializer")
+        init = resolve_eigenvector_init(eigenvector_init)
         for phi in self.eigenvectors:
             init(phi)
-        values: dict[int, EigenvalueInit] = {k: 0.0 for k in range(self.depth - 1)}
-        values[self.depth - 1] = 1.0
-        if isinstance(eigenvalue_init, Mapping):
-            for k, v in eigenvalue_init.items():
-                values[_check_layers([k], self.depth, "eigenvalue_init layer")[0]] = v
-        elif eigenvalue_init is not None:
-            scalar = isinstance(eigenvalue_init, Tensor | float | int)
-            if scalar or len(eigenvalue_init) != self.depth:
-                raise ConfigError(
-                    f"eigenvalue_init needs one entry per layer ({self.depth}), or a mapping "
-                    "{layer: value}"
-                )
-            values = dict(enumerate(eigenvalue_init))
+        values = eigenvalue_start(eigenvalue_init, self.depth)
         for k, lam in enumerate(self.eigenvalues):
             value = torch.as_tensor(values[k], dtype=lam.dtype, device=lam.device)
             if value.ndim > 0 and value.shape != lam.shape:
@@ -189,31 +112,6 @@ class SpectralNetwork(nn.Module):
                     f"expected a scalar or {tuple(lam.shape)}"
                 )
             lam.copy_(value.expand_as(lam))
-
-    # ------------------------------------------------------------------ freezing
-    def freeze(self, *, eigenvalues: Iterable[int] = (), eigenvectors: Iterable[int] = ()) -> None:
-        """Stop training λ_k / φ_k for the given layers (they stay in ``state_dict``)."""
-        for k in _check_layers(eigenvalues, self.depth, "eigenvalue"):
-            self.eigenvalues[k].requires_grad_(False)
-        for k in _check_layers(eigenvectors, self.depth - 1, "eigenvector"):
-            self.eigenvectors[k].requires_grad_(False)
-
-    def unfreeze(
-        self, *, eigenvalues: Iterable[int] = (), eigenvectors: Iterable[int] = ()
-    ) -> None:
-        """Train λ_k / φ_k for the given layers again."""
-        for k in _check_layers(eigenvalues, self.depth, "eigenvalue"):
-            self.eigenvalues[k].requires_grad_(True)
-        for k in _check_layers(eigenvectors, self.depth - 1, "eigenvector"):
-            self.eigenvectors[k].requires_grad_(True)
-
-    @property
-    def frozen_eigenvalues(self) -> list[int]:
-        return [k for k, lam in enumerate(self.eigenvalues) if not lam.requires_grad]
-
-    @property
-    def frozen_eigenvectors(self) -> list[int]:
-        return [k for k, phi in enumerate(self.eigenvectors) if not phi.requires_grad]
 
     # ------------------------------------------------------------------ forward
     def _prepare_input(self, x: Tensor) -> Tensor:
@@ -252,10 +150,6 @@ class SpectralNetwork(nn.Module):
         """The dense N×N adjacency matrix A = Φ Λ Φ⁻¹. For small nets and tests."""
         return SF.adjacency_matrix(list(self.eigenvectors), list(self.eigenvalues))
 
-    def searched_layers(self) -> list[int]:
-        """Layers whose eigenvalues the penalty acts on by default: all trainable but the output."""
-        return [k for k in range(self.depth - 1) if self.eigenvalues[k].requires_grad]
-
     def eigenvalue_penalty(self, p: float = 2, layers: Iterable[int] | None = None) -> Tensor:
         """Σ_k ‖λ_k‖_p over the searched layers (plain norm, not its power; SPEC §4)."""
         if not (isinstance(p, int | float) and p > 0 and math.isfinite(p)):
@@ -263,7 +157,7 @@ class SpectralNetwork(nn.Module):
         chosen = (
             self.searched_layers()
             if layers is None
-            else _check_layers(layers, self.depth, "penalty layer")
+            else check_layers(layers, self.depth, "penalty layer")
         )
         total = self.eigenvalues[0].new_zeros(())
         for k in chosen:

@@ -31,16 +31,21 @@ from ..errors import ConfigError, ShapeError
 from ..losses import LossFn, resolve_loss
 from ..progress import progress as progress_bar
 from ..spectral import functional as SF
-from ..spectral.activations import Activation, activation_name, resolve_activation
-from ..spectral.network import EIGENVECTOR_INITS, SpectralNetwork, _check_layers, _check_sizes
+from ..spectral.activations import Activation
+from ..spectral.base import (
+    Init,
+    SpectralBase,
+    check_layers,
+    eigenvalue_start,
+    resolve_eigenvector_init,
+)
+from ..spectral.network import SpectralNetwork
 from .trainer import History, TrainConfig, epoch_batches
 
 __all__ = ["SpectralEnsemble", "EnsembleHistory", "fit_ensemble", "evaluate_ensemble"]
 
-EigenvalueInit = float | Tensor
 
-
-class SpectralEnsemble(nn.Module):
+class SpectralEnsemble(SpectralBase):
     """M independent spectral networks of the same sizes, stored as stacked tensors.
 
     Args:
@@ -71,23 +76,17 @@ class SpectralEnsemble(nn.Module):
         *,
         activation: str | Activation = "relu",
         bias: bool = False,
-        eigenvalue_init: Sequence[EigenvalueInit] | Mapping[int, EigenvalueInit] | None = None,
+        eigenvalue_init: Init = None,
         eigenvector_init: str | Callable[[Tensor], object] = "xavier_uniform",
         freeze_eigenvalues: Iterable[int] = (),
         freeze_eigenvectors: Iterable[int] = (),
         dtype: torch.dtype | None = None,
         device: torch.device | str | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(sizes, activation=activation, bias=bias)
         if not isinstance(num_models, int) or isinstance(num_models, bool) or num_models < 1:
             raise ConfigError(f"num_models must be a positive integer, got {num_models!r}")
         self.num_models = num_models
-        self.sizes = _check_sizes(sizes)
-        self.bias = bool(bias)
-        self._activation = resolve_activation(activation)
-        name = activation if isinstance(activation, str) else activation_name(activation)
-        self.activation = name or getattr(activation, "__name__", "custom")
-        self._activation_arg = activation
         factory = {"dtype": dtype or torch.get_default_dtype(), "device": device}
         n = self.layer_sizes
         self.eigenvectors = nn.ParameterList(
@@ -101,59 +100,25 @@ class SpectralEnsemble(nn.Module):
         self.freeze(eigenvalues=freeze_eigenvalues, eigenvectors=freeze_eigenvectors)
 
     # ------------------------------------------------------------------ structure
-    @property
-    def layer_sizes(self) -> list[int]:
-        """Node counts per layer as built: the input layer includes the bias node, if any."""
-        return [self.sizes[0] + int(self.bias), *self.sizes[1:]]
-
-    @property
-    def depth(self) -> int:
-        return len(self.sizes)
-
     def __len__(self) -> int:
         return self.num_models
-
-    def activation_fn(self) -> Activation:
-        return self._activation
 
     # ------------------------------------------------------------------ initialization
     @torch.no_grad()
     def reset_parameters(
         self,
         *,
-        eigenvalue_init: Sequence[EigenvalueInit] | Mapping[int, EigenvalueInit] | None = None,
+        eigenvalue_init: Init = None,
         eigenvector_init: str | Callable[[Tensor], object] = "xavier_uniform",
     ) -> None:
         """Re-initialize like :meth:`SpectralNetwork.reset_parameters`, member by member."""
-        if isinstance(eigenvector_init, str):
-            if eigenvector_init not in EIGENVECTOR_INITS:
-                known = ", ".join(EIGENVECTOR_INITS)
-                raise ConfigError(
-                    f"unknown eigenvector_init {eigenvector_init!r}; use one of {known}"
-                )
-            init = EIGENVECTOR_INITS[eigenvector_init]
-        elif callable(eigenvector_init):
-            init = eigenvector_init
-        else:
-            raise ConfigError("eigenvector_init must be a name or an in-place initializer")
+        init = resolve_eigenvector_init(eigenvector_init)
         # Member-major order, so the RNG stream equals building the members one by one; the fan
         # of each slice is that of one network's φ_k.
         for m in range(self.num_models):
             for phi in self.eigenvectors:
                 init(phi[m])
-        values: dict[int, EigenvalueInit] = {k: 0.0 for k in range(self.depth - 1)}
-        values[self.depth - 1] = 1.0
-        if isinstance(eigenvalue_init, Mapping):
-            for k, v in eigenvalue_init.items():
-                values[_check_layers([k], self.depth, "eigenvalue_init layer")[0]] = v
-        elif eigenvalue_init is not None:
-            scalar = isinstance(eigenvalue_init, Tensor | float | int)
-            if scalar or len(eigenvalue_init) != self.depth:
-                raise ConfigError(
-                    f"eigenvalue_init needs one entry per layer ({self.depth}), or a mapping "
-                    "{layer: value}"
-                )
-            values = dict(enumerate(eigenvalue_init))
+        values = eigenvalue_start(eigenvalue_init, self.depth)
         for k, lam in enumerate(self.eigenvalues):
             value = torch.as_tensor(values[k], dtype=lam.dtype, device=lam.device)
             if value.shape not in ((), lam.shape[1:], lam.shape):
@@ -162,26 +127,6 @@ class SpectralEnsemble(nn.Module):
                     f"scalar, {tuple(lam.shape[1:])} or {tuple(lam.shape)}"
                 )
             lam.copy_(value.expand_as(lam))
-
-    # ------------------------------------------------------------------ freezing
-    def freeze(self, *, eigenvalues: Iterable[int] = (), eigenvectors: Iterable[int] = ()) -> None:
-        """Stop training λ_k / φ_k of the given layers, in every member."""
-        for k in _check_layers(eigenvalues, self.depth, "eigenvalue"):
-            self.eigenvalues[k].requires_grad_(False)
-        for k in _check_layers(eigenvectors, self.depth - 1, "eigenvector"):
-            self.eigenvectors[k].requires_grad_(False)
-
-    @property
-    def frozen_eigenvalues(self) -> list[int]:
-        return [k for k, lam in enumerate(self.eigenvalues) if not lam.requires_grad]
-
-    @property
-    def frozen_eigenvectors(self) -> list[int]:
-        return [k for k, phi in enumerate(self.eigenvectors) if not phi.requires_grad]
-
-    def searched_layers(self) -> list[int]:
-        """Layers the penalty acts on by default: every trainable one but the output."""
-        return [k for k in range(self.depth - 1) if self.eigenvalues[k].requires_grad]
 
     # ------------------------------------------------------------------ conversion
     def member(self, m: int) -> SpectralNetwork:
@@ -274,7 +219,7 @@ class SpectralEnsemble(nn.Module):
         chosen = (
             self.searched_layers()
             if layers is None
-            else _check_layers(layers, self.depth, "penalty layer")
+            else check_layers(layers, self.depth, "penalty layer")
         )
         total = self.eigenvalues[0].new_zeros(self.num_models)
         for k in chosen:

@@ -1,0 +1,155 @@
+"""What every stack of spectral parameters shares: sizes, bias node, activation, start values and
+freezing. :class:`SpectralNetwork` (one network) and ``SpectralEnsemble`` (M stacked networks,
+leading model dimension) both build on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from torch import Tensor, nn
+
+from ..errors import ConfigError
+from .activations import Activation, activation_name, resolve_activation
+
+__all__ = ["EIGENVECTOR_INITS", "SpectralBase", "check_layers", "check_sizes"]
+
+EIGENVECTOR_INITS: dict[str, Callable[[Tensor], object]] = {
+    "xavier_uniform": nn.init.xavier_uniform_,
+    "xavier_normal": nn.init.xavier_normal_,
+    "orthogonal": nn.init.orthogonal_,
+}
+
+EigenvalueInit = float | Tensor
+Init = Sequence[EigenvalueInit] | Mapping[int, EigenvalueInit] | None
+
+
+def check_sizes(sizes: Sequence[int]) -> list[int]:
+    """Layer sizes as a list of positive ints, at least two, or a ConfigError."""
+    try:
+        out = [int(s) for s in sizes]
+    except (TypeError, ValueError):
+        raise ConfigError(f"sizes must be a list of positive integers, got {sizes!r}") from None
+    if len(out) < 2:
+        raise ConfigError(
+            f"a spectral network needs at least 2 layers (input and output), got sizes={out}"
+        )
+    if any(s <= 0 for s in out) or any(s != t for s, t in zip(out, sizes, strict=True)):
+        raise ConfigError(f"every layer size must be a positive integer, got sizes={list(sizes)}")
+    return out
+
+
+def check_layers(indices: Iterable[int], count: int, what: str) -> list[int]:
+    """Layer indices in ``range(count)`` (negative ones count from the end), or a ConfigError."""
+    out = []
+    for k in indices:
+        if not isinstance(k, int) or not -count <= k < count:
+            raise ConfigError(f"{what} index {k!r} is out of range: there are {count} of them")
+        out.append(k % count)
+    return out
+
+
+def resolve_eigenvector_init(init: str | Callable[[Tensor], object]) -> Callable[[Tensor], object]:
+    """The in-place initializer for a name in :data:`EIGENVECTOR_INITS`, or the callable."""
+    if isinstance(init, str):
+        try:
+            return EIGENVECTOR_INITS[init]
+        except KeyError:
+            known = ", ".join(EIGENVECTOR_INITS)
+            raise ConfigError(
+                f"unknown eigenvector_init {init!r}; use one of {known} "
+                "or an in-place initializer such as torch.nn.init.normal_"
+            ) from None
+    if callable(init):
+        return init
+    raise ConfigError("eigenvector_init must be a name or an in-place initializer")
+
+
+def eigenvalue_start(eigenvalue_init: Init, depth: int) -> dict[int, EigenvalueInit]:
+    """Start value per layer: the perceptron start (0, output 1) with ``eigenvalue_init`` applied.
+
+    ``eigenvalue_init`` is None, a sequence of one entry per layer, or a mapping
+    ``{layer: value}`` overriding single layers.
+    """
+    values: dict[int, EigenvalueInit] = {k: 0.0 for k in range(depth - 1)}
+    values[depth - 1] = 1.0
+    if isinstance(eigenvalue_init, Mapping):
+        for k, v in eigenvalue_init.items():
+            values[check_layers([k], depth, "eigenvalue_init layer")[0]] = v
+    elif eigenvalue_init is not None:
+        scalar = isinstance(eigenvalue_init, Tensor | float | int)
+        if scalar or len(eigenvalue_init) != depth:
+            raise ConfigError(
+                f"eigenvalue_init needs one entry per layer ({depth}), or a mapping "
+                "{layer: value}"
+            )
+        values = dict(enumerate(eigenvalue_init))
+    return values
+
+
+class SpectralBase(nn.Module):
+    """Shared structure of spectral modules; subclasses create ``eigenvectors`` (φ_k) and
+    ``eigenvalues`` (λ_k) as ``nn.ParameterList``s, possibly with leading dimensions."""
+
+    eigenvectors: nn.ParameterList
+    eigenvalues: nn.ParameterList
+
+    def __init__(self, sizes: Sequence[int], *, activation: str | Activation, bias: bool) -> None:
+        super().__init__()
+        self.sizes = check_sizes(sizes)
+        self.bias = bool(bias)
+        self._activation = resolve_activation(activation)
+        name = activation if isinstance(activation, str) else activation_name(activation)
+        self.activation: str = name or getattr(activation, "__name__", "custom")
+        self._activation_arg = activation
+
+    @property
+    def layer_sizes(self) -> list[int]:
+        """Node counts per layer as built: the input layer includes the bias node, if any."""
+        return [self.sizes[0] + int(self.bias), *self.sizes[1:]]
+
+    @property
+    def depth(self) -> int:
+        """Number of layers L, input and output included."""
+        return len(self.sizes)
+
+    @property
+    def in_features(self) -> int:
+        return self.sizes[0]
+
+    @property
+    def out_features(self) -> int:
+        return self.sizes[-1]
+
+    def activation_fn(self) -> Activation:
+        """The activation applied to hidden layers, as a callable."""
+        return self._activation
+
+    def freeze(self, *, eigenvalues: Iterable[int] = (), eigenvectors: Iterable[int] = ()) -> None:
+        """Stop training λ_k / φ_k for the given layers (they stay in ``state_dict``)."""
+        self._set_trainable(eigenvalues, eigenvectors, False)
+
+    def unfreeze(
+        self, *, eigenvalues: Iterable[int] = (), eigenvectors: Iterable[int] = ()
+    ) -> None:
+        """Train λ_k / φ_k for the given layers again."""
+        self._set_trainable(eigenvalues, eigenvectors, True)
+
+    def _set_trainable(
+        self, eigenvalues: Iterable[int], eigenvectors: Iterable[int], flag: bool
+    ) -> None:
+        for k in check_layers(eigenvalues, self.depth, "eigenvalue"):
+            self.eigenvalues[k].requires_grad_(flag)
+        for k in check_layers(eigenvectors, self.depth - 1, "eigenvector"):
+            self.eigenvectors[k].requires_grad_(flag)
+
+    @property
+    def frozen_eigenvalues(self) -> list[int]:
+        return [k for k, lam in enumerate(self.eigenvalues) if not lam.requires_grad]
+
+    @property
+    def frozen_eigenvectors(self) -> list[int]:
+        return [k for k, phi in enumerate(self.eigenvectors) if not phi.requires_grad]
+
+    def searched_layers(self) -> list[int]:
+        """Layers whose eigenvalues the penalty acts on by default: all trainable but the output."""
+        return [k for k in range(self.depth - 1) if self.eigenvalues[k].requires_grad]
