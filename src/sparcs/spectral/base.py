@@ -4,11 +4,14 @@ leading model dimension) both build on it."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+import torch
 from torch import Tensor, nn
 
 from ..errors import ConfigError
+from . import functional as SF
 from .activations import Activation, activation_name, resolve_activation
 
 __all__ = ["EIGENVECTOR_INITS", "SpectralBase", "check_layers", "check_sizes"]
@@ -153,3 +156,26 @@ class SpectralBase(nn.Module):
     def searched_layers(self) -> list[int]:
         """Layers whose eigenvalues the penalty acts on by default: all trainable but the output."""
         return [k for k in range(self.depth - 1) if self.eigenvalues[k].requires_grad]
+
+    def blocks(self) -> dict[tuple[int, int], Tensor]:
+        """The dense weight blocks W_{i←j} (i > j), keyed by ``(i, j)``, 0-indexed; an ensemble's
+        blocks carry its leading model dimension."""
+        return SF.weight_blocks(list(self.eigenvectors), list(self.eigenvalues))
+
+    def eigenvalue_penalty(self, p: float = 2, layers: Iterable[int] | None = None) -> Tensor:
+        """Σ_k ‖λ_k‖_p over the searched layers (plain norm, not its power; SPEC §4).
+
+        A scalar for one network, one value per member for an ensemble.
+        """
+        if not (isinstance(p, int | float) and p > 0 and math.isfinite(p)):
+            raise ConfigError(f"penalty norm p must be a positive number (1 or 2), got {p!r}")
+        chosen = (
+            self.searched_layers()
+            if layers is None
+            else check_layers(layers, self.depth, "penalty layer")
+        )
+        ref = self.eigenvalues[0]
+        total = ref.new_zeros(ref.shape[:-1])
+        for k in chosen:
+            total = total + torch.linalg.vector_norm(self.eigenvalues[k], ord=p, dim=-1)
+        return total

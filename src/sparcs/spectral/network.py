@@ -3,7 +3,6 @@ the eigenvalues and eigenvectors of its adjacency matrix."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -17,7 +16,6 @@ from .base import (
     EIGENVECTOR_INITS,
     Init,
     SpectralBase,
-    check_layers,
     eigenvalue_start,
     resolve_eigenvector_init,
 )
@@ -142,27 +140,9 @@ class SpectralNetwork(SpectralBase):
         return fn(x, list(self.eigenvectors), list(self.eigenvalues), self._activation)
 
     # ------------------------------------------------------------------ inspection
-    def blocks(self) -> dict[tuple[int, int], Tensor]:
-        """The dense weight blocks W_{i←j} (i > j), keyed by ``(i, j)``, 0-indexed."""
-        return SF.weight_blocks(list(self.eigenvectors), list(self.eigenvalues))
-
     def adjacency(self) -> Tensor:
         """The dense N×N adjacency matrix A = Φ Λ Φ⁻¹. For small nets and tests."""
         return SF.adjacency_matrix(list(self.eigenvectors), list(self.eigenvalues))
-
-    def eigenvalue_penalty(self, p: float = 2, layers: Iterable[int] | None = None) -> Tensor:
-        """Σ_k ‖λ_k‖_p over the searched layers (plain norm, not its power; SPEC §4)."""
-        if not (isinstance(p, int | float) and p > 0 and math.isfinite(p)):
-            raise ConfigError(f"penalty norm p must be a positive number (1 or 2), got {p!r}")
-        chosen = (
-            self.searched_layers()
-            if layers is None
-            else check_layers(layers, self.depth, "penalty layer")
-        )
-        total = self.eigenvalues[0].new_zeros(())
-        for k in chosen:
-            total = total + torch.linalg.vector_norm(self.eigenvalues[k], ord=p)
-        return total
 
     def num_parameters(self, *, trainable_only: bool = False) -> int:
         """Spectral parameter count Σ n_{k+1} n_k + Σ n_k (like a plain MLP without skips)."""

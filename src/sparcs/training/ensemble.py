@@ -19,7 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +34,6 @@ from ..spectral.activations import Activation
 from ..spectral.base import (
     Init,
     SpectralBase,
-    check_layers,
     eigenvalue_start,
     resolve_eigenvector_init,
 )
@@ -208,24 +206,6 @@ class SpectralEnsemble(SpectralBase):
         return out.expand(self.num_models, *out.shape[-2:])
 
     # ------------------------------------------------------------------ inspection
-    def blocks(self) -> dict[tuple[int, int], Tensor]:
-        """Stacked weight blocks W_{i←j} of shape ``(M, n_i, n_j)``."""
-        return SF.weight_blocks(list(self.eigenvectors), list(self.eigenvalues))
-
-    def eigenvalue_penalty(self, p: float = 2, layers: Iterable[int] | None = None) -> Tensor:
-        """Σ_k ‖λ_k‖_p over the searched layers, per member: shape ``(M,)``."""
-        if not (isinstance(p, int | float) and p > 0 and math.isfinite(p)):
-            raise ConfigError(f"penalty norm p must be a positive number (1 or 2), got {p!r}")
-        chosen = (
-            self.searched_layers()
-            if layers is None
-            else check_layers(layers, self.depth, "penalty layer")
-        )
-        total = self.eigenvalues[0].new_zeros(self.num_models)
-        for k in chosen:
-            total = total + torch.linalg.vector_norm(self.eigenvalues[k], ord=p, dim=-1)
-        return total
-
     def mean_abs_eigenvalues(self) -> Tensor:
         """Mean |λ_k| per layer and member: shape ``(L, M)``."""
         return torch.stack([lam.detach().abs().mean(-1) for lam in self.eigenvalues])
