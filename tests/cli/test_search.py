@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from sparcs.cli.main import main
+from sparcs.experiments.search import SearchConfig
 
 FAST = ["--max-hidden", "16", "--epochs", "30", "--batch-size", "32", "--no-progress"]
 
@@ -105,6 +106,25 @@ def test_npz_input_needs_no_target(tmp_path):
     code, out = search(tmp_path, tmp_path / "d.npz")
     assert code == 0
     assert json.loads((out / "columns.json").read_text())["feature_names"] == ["x0", "x1"]
+
+
+def test_early_stopping_and_finetune_flags_reach_the_run_and_its_record(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 2))
+    np.savez(tmp_path / "d.npz", X=X, y=np.abs(X[:, 0]) - X[:, 1])
+    code, out = search(tmp_path, tmp_path / "d.npz", "--no-early-stopping",
+                       "--n-iter-no-change", "none", "--finetune-epochs", "4")
+    assert code == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["early_stopping"] is False and config["n_iter_no_change"] is None
+    assert config["finetune_epochs"] == 4
+    assert len(json.loads((out / "history.json").read_text())["loss"]) == 30
+    assert len(json.loads((out / "finetune_history.json").read_text())["loss"]) == 4
+    assert "finetuned" in json.loads((out / "metrics.json").read_text())["validation_loss"]
+    command = SearchConfig(**{k: v for k, v in config.items() if k != "sparcs_version"})
+    line = command.command_line()
+    assert "--no-early-stopping" in line and "--finetune-epochs 4" in line
+    assert "--n-iter-no-change none" in line
 
 
 def test_existing_output_is_refused_then_overwritten(tmp_path, capsys):
@@ -213,6 +233,9 @@ def test_unknown_option_and_bad_tolerance(capsys):
     with pytest.raises(SystemExit):
         main(["search", "x.csv", "--prune-tolerance", "-1"])
     assert "must be > 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["search", "x.csv", "--n-iter-no-change", "0"])
+    assert "must be >= 1" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(shutil.which("sparcs") is None, reason="the sparcs script is not installed")

@@ -6,12 +6,15 @@ import numpy as np
 import pytest
 import torch
 
+from sparcs import SpectralNetwork, TrainConfig
 from sparcs.errors import ConfigError, DataError
 from sparcs.estimators.base import (
     Scaler,
     SearchSettings,
+    finetune,
     fit_search,
     resolve_device,
+    run_model,
     seed_from,
     split_indices,
 )
@@ -93,6 +96,69 @@ def test_settings_validation():
         SearchSettings(prune_tolerance=0)
     with pytest.raises(ConfigError, match="batch_size"):
         SearchSettings(batch_size=0)
+    with pytest.raises(ConfigError, match="finetune_epochs"):
+        SearchSettings(finetune_epochs=-1)
+    with pytest.raises(ConfigError, match="n_iter_no_change"):
+        SearchSettings(n_iter_no_change=0)
+    # early stopping needs a validation part; without one it is left out, not an error
+    config = SearchSettings(validation_fraction=0).train_config(validation=False)
+    assert not config.restore_best and config.n_iter_no_change is None
+
+
+def test_finetune_holds_zeroed_eigenvalues_and_the_export_matches():
+    gen = torch.Generator().manual_seed(0)
+    X = torch.rand(200, 3, generator=gen, dtype=torch.float64) * 2 - 1
+    y = X[:, :1].abs() - X[:, 1:2] + 0.1 * torch.randn(200, 1, generator=gen, dtype=torch.float64)
+    torch.manual_seed(0)
+    net = SpectralNetwork([3, 12, 12, 1], bias=True, dtype=torch.float64)
+    with torch.no_grad():
+        net.eigenvalues[1].normal_()
+        net.eigenvalues[1][::2] = 0.0  # half the first hidden layer removed
+        net.eigenvalues[2].zero_()  # and the whole second one (its norm has no gradient at 0)
+    zero = [lam.detach() == 0 for lam in net.eigenvalues]
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    arch = net.architecture(0.0)
+    config = TrainConfig(epochs=15, batch_size=32, lr=1e-2, penalty=1e-3)
+    tuned, history = finetune(net, X[:160], y[:160], config=config, loss="mse",
+                              validation=(X[160:], y[160:]))
+    assert tuned is net and len(history.loss) == 15
+    for lam, z in zip(tuned.eigenvalues, zero, strict=True):
+        assert torch.isfinite(lam).all() and (lam.detach()[z] == 0).all()
+    assert not torch.equal(tuned.eigenvalues[1], before["eigenvalues.1"])  # survivors moved
+    assert history.loss[-1] < history.loss[0]
+    assert tuned.architecture(0.0).widths == arch.widths
+    compact = tuned.to_compact(0.0)
+    with torch.no_grad():
+        assert torch.allclose(compact(X), tuned(X), atol=1e-10)
+
+
+def test_fit_search_early_stops_and_finetunes():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    y = np.abs(X[:, 0]) + X[:, 1] + 0.1 * rng.normal(size=300)
+    settings = SearchSettings(max_hidden=(16,), epochs=40, device="cpu", finetune_epochs=10,
+                              n_iter_no_change=5, prune_tolerance=0.2)
+    fitted = fit_search(X, y, task="regression", settings=settings)
+    assert fitted.history.best_epoch is not None
+    assert len(fitted.history.loss) <= 40
+    assert set(fitted.losses) == {"base", "pruned", "finetuned"}
+    tuned = fitted.finetune_history
+    assert len(tuned.loss) == 10 and tuned.best_epoch is None  # every fine-tuning epoch runs
+    assert fitted.losses["finetuned"] == pytest.approx(tuned.val_loss[-1], rel=1e-5)
+    # the compact model is the fine-tuned one, not the pruned network before fine-tuning
+    Z = fitted.x_scaler.transform(X)
+    pruned_out = run_model(fitted.network.to_compact(fitted.threshold), Z)
+    assert not np.allclose(run_model(fitted.compact, Z), pruned_out, atol=1e-4)
+    assert fitted.architecture.widths == fitted.network.architecture(fitted.threshold).widths
+    plain = fit_search(X, y, task="regression", settings=SearchSettings(
+        max_hidden=(16,), epochs=40, device="cpu", early_stopping=False, finetune_epochs=0))
+    assert len(plain.history.loss) == 40 and plain.history.best_epoch is None
+    assert plain.finetune_history is None and "finetuned" not in plain.losses
+    # without a validation part: no early stopping, but fine-tuning still runs
+    alone = fit_search(X, y, task="regression", settings=SearchSettings(
+        max_hidden=(16,), epochs=5, device="cpu", validation_fraction=0, finetune_epochs=3))
+    assert len(alone.history.loss) == 5 and alone.history.best_epoch is None
+    assert len(alone.finetune_history.loss) == 3 and alone.finetune_history.val_loss == []
 
 
 def test_ridge_and_logistic_baselines_match_sklearn():

@@ -56,7 +56,8 @@ def test_frozen_eigenvalues_survive_training():
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"epochs": -1}, {"batch_size": 0}, {"lr": 0.0}, {"penalty": -1.0}, {"penalty_norm": 3}],
+    [{"epochs": -1}, {"batch_size": 0}, {"lr": 0.0}, {"penalty": -1.0}, {"penalty_norm": 3},
+     {"n_iter_no_change": 0}],
 )
 def test_bad_config_is_rejected(kwargs):
     with pytest.raises(ConfigError):
@@ -67,3 +68,52 @@ def test_everything_frozen_is_a_clear_error():
     net = SpectralNetwork([2, 1], freeze_eigenvalues=[0, 1], freeze_eigenvectors=[0])
     with pytest.raises(ConfigError, match="no trainable parameter"):
         fit(net, torch.zeros(4, 2), torch.zeros(4, 1), config=TrainConfig(epochs=1))
+
+
+def _overfitting_run(config: TrainConfig):
+    """A wide net on 40 noisy rows: the validation loss falls, then rises (overfitting)."""
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand(240, 2, generator=gen, dtype=torch.float64) * 2 - 1
+    y = x[:, :1] - x[:, 1:] + 0.5 * torch.randn(240, 1, generator=gen, dtype=torch.float64)
+    torch.manual_seed(0)
+    net = SpectralNetwork([2, 32, 1], bias=True, dtype=torch.float64)
+    states = []
+    record = lambda epoch, history: states.append(  # noqa: E731
+        {k: v.clone() for k, v in net.state_dict().items()}
+    )
+    history = fit(net, x[:40], y[:40], config=config, validation=(x[40:], y[40:]),
+                  callback=record)
+    return net, history, states
+
+
+def test_restore_best_keeps_the_epoch_with_the_lowest_validation_loss():
+    config = TrainConfig(epochs=40, batch_size=8, lr=1e-2, penalty=0.0, restore_best=True)
+    net, history, states = _overfitting_run(config)
+    assert len(history.loss) == 40  # no patience: every epoch runs
+    best = min(range(40), key=history.val_loss.__getitem__)
+    assert history.val_loss[-1] > 1.05 * history.val_loss[best]  # it did overfit
+    assert history.best_epoch == best + 1
+    for name, value in net.state_dict().items():
+        assert torch.equal(value, states[best][name]), name
+
+
+def test_patience_stops_early_and_default_runs_every_epoch():
+    config = TrainConfig(epochs=40, batch_size=8, lr=1e-2, penalty=0.0)
+    _, plain, _ = _overfitting_run(config)
+    assert len(plain.loss) == 40 and plain.best_epoch is None
+    config = TrainConfig(epochs=40, batch_size=8, lr=1e-2, penalty=0.0, restore_best=True,
+                         n_iter_no_change=5)
+    net, history, states = _overfitting_run(config)
+    assert history.val_loss == plain.val_loss[: len(history.val_loss)]  # same run, cut short
+    assert len(history.loss) == history.best_epoch + 5 < 40
+    assert min(history.val_loss[history.best_epoch:]) >= history.val_loss[history.best_epoch - 1]
+    for name, value in net.state_dict().items():
+        assert torch.equal(value, states[history.best_epoch - 1][name]), name
+
+
+def test_early_stopping_needs_validation():
+    x, y = data("linear", n=20)
+    for config in (TrainConfig(epochs=1, restore_best=True), TrainConfig(epochs=1,
+                                                                         n_iter_no_change=3)):
+        with pytest.raises(ConfigError, match="validation"):
+            fit(SpectralNetwork([2, 1]), x, y, config=config)

@@ -23,6 +23,20 @@ def _tolerance(text: str) -> float | None:
     return value
 
 
+def _patience(text: str) -> int | None:
+    if text.strip().lower() in ("none", "off"):
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer such as 20, or none, got {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text!r}")
+    return value
+
+
 def add_parser(subparsers: argparse._SubParsersAction, name: str, help_text: str):
     d = SearchConfig(data="")
     p = subparsers.add_parser(
@@ -48,6 +62,15 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str, help_text: str
                    "pruning (default 0.05); none: no pruning")
     p.add_argument("--validation-fraction", type=float, default=d.validation_fraction,
                    help="share of training rows used to choose the pruning (default 0.1)")
+    p.add_argument("--early-stopping", action=argparse.BooleanOptionalAction,
+                   default=d.early_stopping, help="keep the epoch with the lowest validation "
+                   f"loss (default {'on' if d.early_stopping else 'off'})")
+    p.add_argument("--n-iter-no-change", type=_patience, default=d.n_iter_no_change,
+                   metavar="N", help="with early stopping, stop after N epochs without "
+                   f"improvement; none: run every epoch (default {d.n_iter_no_change})")
+    p.add_argument("--finetune-epochs", type=int, default=d.finetune_epochs, metavar="N",
+                   help="epochs of training the pruned network with its removed eigenvalues "
+                   f"held at 0 (default {d.finetune_epochs})")
     p.add_argument("--test-fraction", type=float, default=d.test_fraction,
                    help="share of rows held out for the test metrics (default 0.2)")
     p.add_argument("--seed", type=int, default=d.seed, help="random seed (default 0)")
@@ -69,7 +92,9 @@ def run(args: argparse.Namespace) -> int:
         data=args.data, target=args.target, task=args.task, max_hidden=args.max_hidden,
         epochs=args.epochs, penalty=args.penalty, penalty_norm=args.penalty_norm,
         batch_size=args.batch_size, lr=args.lr, prune_tolerance=args.prune_tolerance,
-        validation_fraction=args.validation_fraction, test_fraction=args.test_fraction,
+        validation_fraction=args.validation_fraction, early_stopping=args.early_stopping,
+        n_iter_no_change=args.n_iter_no_change, finetune_epochs=args.finetune_epochs,
+        test_fraction=args.test_fraction,
         seed=args.seed, device=args.device, categorical=args.categorical, dropna=args.dropna,
         out=args.out, overwrite=args.overwrite, progress=args.progress,
     )

@@ -15,7 +15,7 @@ and ``sparcs search``. It needs torch and numpy only (no scikit-learn).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import ConfigError, DataError
+from ..losses import resolve_loss
 from ..spectral.network import SpectralNetwork
 from ..training.trainer import History, TrainConfig, fit
 
@@ -31,6 +32,7 @@ __all__ = [
     "Scaler",
     "SearchSettings",
     "SpectralFit",
+    "finetune",
     "fit_search",
     "resolve_device",
     "run_model",
@@ -52,6 +54,13 @@ class SearchSettings:
     ``max_hidden`` is the maximal architecture: the widths of the hidden layers the search starts
     from. ``prune_tolerance`` is the allowed relative increase of validation loss when pruning
     (None: keep every eigenvalue). ``validation_fraction`` of the rows are held out for pruning.
+
+    ``early_stopping`` keeps the parameters of the epoch with the lowest validation loss (and
+    stops after ``n_iter_no_change`` epochs without improvement; None: run every epoch).
+    ``finetune_epochs`` trains the pruned network further with the zeroed eigenvalues held at 0,
+    so that the surviving weights adapt to the removed nodes (0: no fine-tuning; it always runs
+    every epoch, and only where pruning ran). Early stopping needs a validation part and is
+    skipped without one (``validation_fraction=0``).
     """
 
     max_hidden: tuple[int, ...] = (200, 200)
@@ -62,6 +71,9 @@ class SearchSettings:
     lr: float = 1e-3
     prune_tolerance: float | None = 0.05
     validation_fraction: float = 0.1
+    early_stopping: bool = True
+    n_iter_no_change: int | None = 20
+    finetune_epochs: int = 50
     standardize: bool = True
     device: str = "auto"
     seed: int = 0
@@ -93,9 +105,17 @@ class SearchSettings:
             raise ConfigError(
                 f"validation_fraction must be in [0, 1), got {self.validation_fraction}"
             )
-        self.train_config()  # validates epochs, batch_size, lr, penalty, penalty_norm
+        if isinstance(self.finetune_epochs, bool) or not (
+            isinstance(self.finetune_epochs, int | np.integer) and self.finetune_epochs >= 0
+        ):
+            raise ConfigError(
+                f"finetune_epochs must be an integer >= 0, got {self.finetune_epochs!r}"
+            )
+        self.train_config()  # validates epochs, batch_size, lr, penalty, n_iter_no_change
 
-    def train_config(self) -> TrainConfig:
+    def train_config(self, *, validation: bool = True) -> TrainConfig:
+        """The training settings; early stopping only where a validation part exists."""
+        stop = bool(self.early_stopping) and validation
         return TrainConfig(
             epochs=int(self.epochs),
             batch_size=int(self.batch_size),
@@ -103,6 +123,8 @@ class SearchSettings:
             penalty=float(self.penalty),
             penalty_norm=float(self.penalty_norm),
             seed=int(self.seed),
+            restore_best=stop,
+            n_iter_no_change=self.n_iter_no_change if stop else None,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -200,7 +222,11 @@ class Scaler:
 
 @dataclass
 class SpectralFit:
-    """A finished search: the trained network, its pruned compact form and how it was found."""
+    """A finished search: the trained network, its pruned compact form and how it was found.
+
+    ``network`` is the trained, unpruned network; ``compact`` the pruned (and, with
+    ``finetune_epochs``, fine-tuned) model; ``finetune_history`` the fine-tuning's records.
+    """
 
     task: str
     network: SpectralNetwork
@@ -214,6 +240,7 @@ class SpectralFit:
     n_outputs: int
     n_validation: int = 0
     losses: dict[str, float] = field(default_factory=dict)
+    finetune_history: History | None = None
 
     def outputs(self, X: np.ndarray, *, model: str = "compact") -> np.ndarray:
         """Targets (regression, original units) or logits (classification) for ``X``.
@@ -354,7 +381,7 @@ def _fit_and_prune(
         net,
         X_train,
         y_train,
-        config=settings.train_config(),
+        config=settings.train_config(validation=val is not None),
         loss=loss,
         validation=val,
         progress=bool(settings.verbose),
@@ -366,6 +393,7 @@ def _fit_and_prune(
 
     from ..pruning.prune import prune  # the pruning stage operates on the trained model
 
+    finetune_history: History | None = None
     if settings.prune_tolerance is None:
         compact = net.to_compact(0.0)
         architecture = net.architecture(0.0)
@@ -377,6 +405,20 @@ def _fit_and_prune(
         compact, architecture = result.compact, result.architecture
         curve, threshold = list(result.curve), float(result.threshold)
         losses = {"base": float(result.base_loss), "pruned": float(result.loss)}
+        if settings.finetune_epochs:
+            # Every fine-tuning epoch runs: the validation part already chose the pruning, and
+            # choosing the fine-tuning's epoch on it as well overfit it (benchmarks/
+            # bench_quality.py: lower test scores on small data than a fixed count).
+            tuned, finetune_history = finetune(
+                result.network, X_train, y_train, validation=val, loss=loss,
+                config=replace(settings.train_config(), epochs=int(settings.finetune_epochs),
+                               restore_best=False, n_iter_no_change=None),
+            )
+            losses["finetuned"] = _val_loss(tuned, X_val, y_val, loss)
+            if not math.isfinite(losses["finetuned"]):
+                raise DataError("fine-tuning diverged (the loss became NaN or infinite); lower lr")
+            compact = tuned.to_compact(0.0)
+            architecture = compact.architecture
     # Results live on the CPU so that fitted models pickle and load anywhere.
     net = net.to("cpu")
     compact = compact.to("cpu")
@@ -393,4 +435,50 @@ def _fit_and_prune(
         n_outputs=sizes[-1],
         n_validation=0 if val is None else len(val[0]),
         losses=losses,
+        finetune_history=finetune_history,
     )
+
+
+def finetune(
+    pruned: SpectralNetwork,
+    X: Tensor,
+    y: Tensor,
+    *,
+    config: TrainConfig,
+    loss: str,
+    validation: tuple[Tensor, Tensor] | None = None,
+) -> tuple[SpectralNetwork, History]:
+    """Train a pruned network further, in place, with its zero eigenvalues held at exactly 0.
+
+    The zeroed λ get no gradient, so Adam never moves them (its update of a parameter whose
+    gradients were all 0 is exactly 0) and the pruned architecture, hence the compact export,
+    stays the same while the surviving weights adapt to the removed nodes.
+    """
+    masks = [lam.detach() != 0 for lam in pruned.eigenvalues]
+    # torch.where, not a product: a fully zeroed layer's norm penalty has a NaN gradient at 0.
+    handles = [
+        lam.register_hook(lambda grad, keep=keep: torch.where(keep, grad, torch.zeros_like(grad)))
+        for lam, keep in zip(pruned.eigenvalues, masks, strict=True)
+        if lam.requires_grad
+    ]
+    try:
+        history = fit(pruned, X, y, config=config, loss=loss, validation=validation)
+    finally:
+        for handle in handles:
+            handle.remove()
+    with torch.no_grad():  # a guarantee, not a correction: the entries are already 0
+        for lam, keep in zip(pruned.eigenvalues, masks, strict=True):
+            lam.masked_fill_(~keep, 0.0)
+    return pruned, history
+
+
+@torch.no_grad()
+def _val_loss(net: SpectralNetwork, X: Tensor, y: Tensor, loss: str) -> float:
+    net.eval()
+    loss_fn = resolve_loss(loss)
+    total = 0.0
+    for i in range(0, X.shape[0], _PREDICT_CHUNK):
+        total += float(loss_fn(net(X[i : i + _PREDICT_CHUNK]), y[i : i + _PREDICT_CHUNK])) * len(
+            X[i : i + _PREDICT_CHUNK]
+        )
+    return total / X.shape[0]

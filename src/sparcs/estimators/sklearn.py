@@ -45,7 +45,13 @@ class _SparcsEstimator(BaseEstimator):
         epochs, batch_size, lr: Adam training settings.
         prune_tolerance: allowed relative increase of validation loss when pruning small
             eigenvalues; None keeps every eigenvalue.
-        validation_fraction: share of the training rows held out to choose the pruning.
+        validation_fraction: share of the training rows held out to choose the pruning (and
+            to early-stop on).
+        early_stopping: keep the parameters of the epoch with the lowest validation loss.
+        n_iter_no_change: with early_stopping, stop after this many epochs without a lower
+            validation loss (None: run every epoch).
+        finetune_epochs: epochs of further training of the pruned network, its removed
+            eigenvalues held at 0, so the surviving weights adapt (0: none).
         standardize: standardize inputs (and regression targets; predictions are mapped back).
         device: ``"auto"``, ``"cpu"`` or ``"cuda"`` for training; prediction runs on the CPU.
         random_state: seed for initialization, batch order and the validation split.
@@ -57,7 +63,9 @@ class _SparcsEstimator(BaseEstimator):
         architecture_: the found :class:`~sparcs.Architecture` (``hidden_widths``, skips, ...).
         pruning_curve_: rows of the threshold sweep (validation loss against eigenvalues kept).
         prune_threshold_: the eigenvalue threshold chosen.
-        history_: :class:`~sparcs.History` with the training loss per epoch (``history_.loss``).
+        history_: :class:`~sparcs.History` with the training loss per epoch (``history_.loss``;
+            ``history_.best_epoch``: the epoch kept by early stopping).
+        finetune_history_: the fine-tuning's :class:`~sparcs.History`, or None.
         n_features_in_: number of input columns.
     """
 
@@ -72,6 +80,9 @@ class _SparcsEstimator(BaseEstimator):
         lr: float = 1e-3,
         prune_tolerance: float | None = 0.05,
         validation_fraction: float = 0.1,
+        early_stopping: bool = True,
+        n_iter_no_change: int | None = 20,
+        finetune_epochs: int = 50,
         standardize: bool = True,
         device: str = "auto",
         random_state: Any = None,
@@ -85,6 +96,9 @@ class _SparcsEstimator(BaseEstimator):
         self.lr = lr
         self.prune_tolerance = prune_tolerance
         self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.finetune_epochs = finetune_epochs
         self.standardize = standardize
         self.device = device
         self.random_state = random_state
@@ -100,6 +114,9 @@ class _SparcsEstimator(BaseEstimator):
             lr=self.lr,
             prune_tolerance=self.prune_tolerance,
             validation_fraction=self.validation_fraction,
+            early_stopping=self.early_stopping,
+            n_iter_no_change=self.n_iter_no_change,
+            finetune_epochs=self.finetune_epochs,
             standardize=self.standardize,
             device=self.device,
             seed=seed_from(self.random_state),
@@ -114,6 +131,7 @@ class _SparcsEstimator(BaseEstimator):
         self.pruning_curve_ = fitted.pruning_curve
         self.prune_threshold_ = fitted.threshold
         self.history_ = fitted.history
+        self.finetune_history_ = fitted.finetune_history
 
     def _check_X(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "compact_")

@@ -66,6 +66,9 @@ class SearchConfig:
     lr: float = 1e-3
     prune_tolerance: float | None = 0.05
     validation_fraction: float = 0.1
+    early_stopping: bool = True
+    n_iter_no_change: int | None = 20
+    finetune_epochs: int = 50
     test_fraction: float = 0.2
     seed: int = 0
     device: str = "auto"
@@ -101,6 +104,9 @@ class SearchConfig:
             lr=self.lr,
             prune_tolerance=self.prune_tolerance,
             validation_fraction=self.validation_fraction,
+            early_stopping=self.early_stopping,
+            n_iter_no_change=self.n_iter_no_change,
+            finetune_epochs=self.finetune_epochs,
             device=self.device,
             seed=self.seed,
             verbose=self.progress,
@@ -118,7 +124,7 @@ class SearchConfig:
                 continue
             flag = "--" + name.replace("_", "-")
             if isinstance(value, bool):
-                parts.append(flag if value else "")
+                parts.append(flag if value else "--no-" + name.replace("_", "-"))
             elif isinstance(value, list):
                 parts.append(f"{flag} {','.join(str(v) for v in value)}")
             else:
@@ -318,6 +324,8 @@ def _export(
         })
         fitted.architecture.to_json(tmp / "architecture.json")
         write_json(tmp / "history.json", fitted.history.to_dict())
+        if fitted.finetune_history is not None:
+            write_json(tmp / "finetune_history.json", fitted.finetune_history.to_dict())
         if fitted.pruning_curve:
             write_json(tmp / "pruning_curve.json", fitted.pruning_curve)
             write_csv(tmp / "pruning_curve.csv", [
@@ -371,6 +379,20 @@ def _figures(tmp: Path, fitted: SpectralFit, config: SearchConfig, log: Callable
     return made
 
 
+def _training_note(fitted: SpectralFit) -> str:
+    """One sentence on early stopping and fine-tuning, as far as they ran."""
+    history, tuned = fitted.history, fitted.finetune_history
+    note = f"Trained {len(history.loss)} epochs"
+    if history.best_epoch is not None:
+        note += f", keeping epoch {history.best_epoch} (lowest validation loss)"
+    if tuned is not None:
+        kept = f", keeping epoch {tuned.best_epoch}" if tuned.best_epoch is not None else ""
+        losses = fitted.losses
+        note += (f"; then fine-tuned the pruned network {len(tuned.loss)} epochs{kept} "
+                 f"(validation loss {losses['pruned']:.4g} → {losses['finetuned']:.4g})")
+    return note + "."
+
+
 def _report(config: SearchConfig, fitted: SpectralFit, metrics: dict, figures: list[str]) -> str:
     rows = metrics["rows"]
     lines = [
@@ -382,6 +404,7 @@ def _report(config: SearchConfig, fitted: SpectralFit, metrics: dict, figures: l
         f"Maximal architecture searched: hidden widths {metrics['architecture']['max_hidden']}; "
         f"found: {metrics['architecture']['hidden_widths']} "
         f"(eigenvalue threshold {fitted.threshold:.3g}).",
+        _training_note(fitted),
         "",
         "## Test metrics",
         "",

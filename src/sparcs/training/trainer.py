@@ -23,6 +23,10 @@ class TrainConfig:
 
     ``penalty`` is c in  loss + c · Σ_k ‖λ_k‖_p,  summed over ``penalty_layers`` (default: every
     trainable layer but the output). ``seed`` fixes the batch order.
+
+    Early stopping (both need ``validation`` in :func:`fit`): ``restore_best`` ends the run with
+    the parameters of the epoch with the lowest validation loss (the starting state included);
+    ``n_iter_no_change`` stops once that many epochs in a row did not lower it.
     """
 
     epochs: int = 100
@@ -33,6 +37,8 @@ class TrainConfig:
     penalty_layers: list[int] | None = None
     drop_last: bool = False
     seed: int = 0
+    restore_best: bool = False
+    n_iter_no_change: int | None = None
 
     def __post_init__(self) -> None:
         if int(self.epochs) < 0:
@@ -45,6 +51,12 @@ class TrainConfig:
             raise ConfigError(f"penalty must be >= 0, got {self.penalty}")
         if self.penalty_norm not in (1, 2, 1.0, 2.0):
             raise ConfigError(f"penalty_norm must be 1 or 2, got {self.penalty_norm}")
+        if self.n_iter_no_change is not None and (
+            isinstance(self.n_iter_no_change, bool) or int(self.n_iter_no_change) < 1
+        ):
+            raise ConfigError(
+                f"n_iter_no_change must be a positive integer or None, got {self.n_iter_no_change}"
+            )
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -52,12 +64,14 @@ class TrainConfig:
 
 @dataclass
 class History:
-    """Per-epoch records of a run."""
+    """Per-epoch records of a run. ``best_epoch``: with ``restore_best``, how many epochs the
+    kept parameters had trained (0: the starting state was best)."""
 
     loss: list[float] = field(default_factory=list)
     penalty: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     mean_abs_eigenvalues: list[list[float]] = field(default_factory=list)
+    best_epoch: int | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -103,10 +117,17 @@ def fit(
 
     ``X`` and ``y`` are tensors already on the network's device and dtype (see
     :func:`sparcs.data.check_xy`). ``callback(epoch, history)`` runs after every epoch.
+    With ``config.restore_best`` or ``config.n_iter_no_change`` the run early-stops on the
+    ``validation`` loss (see :class:`TrainConfig`).
     """
     config = config or TrainConfig()
     if X.shape[0] != y.shape[0]:
         raise ConfigError(f"X and y have {X.shape[0]} and {y.shape[0]} rows")
+    watch = config.restore_best or config.n_iter_no_change is not None
+    if watch and validation is None:
+        raise ConfigError(
+            "restore_best and n_iter_no_change watch the validation loss; pass validation=(X, y)"
+        )
     if config.drop_last and X.shape[0] < config.batch_size:
         raise ConfigError(
             f"drop_last with batch_size {config.batch_size} leaves no batch of {X.shape[0]} rows"
@@ -115,6 +136,12 @@ def fit(
     optimizer = make_optimizer(net, config.lr)
     generator = torch.Generator().manual_seed(config.seed)
     history = History()
+    best_loss, best_state, stalled = math.inf, None, 0
+    if watch:
+        net.eval()
+        best_loss = _evaluate(net, *validation, loss_fn, 8192)
+        best_state = _snapshot(net) if config.restore_best else None
+        history.best_epoch = 0
     bar = progress_bar(range(config.epochs), enable=progress, desc="train", leave=False)
     for epoch in bar:
         net.train()
@@ -145,5 +172,21 @@ def fit(
             bar.set_postfix(loss=f"{history.loss[-1]:.4g}")
         if callback is not None:
             callback(epoch, history)
+        if watch:
+            if history.val_loss[-1] < best_loss:
+                best_loss, stalled, history.best_epoch = history.val_loss[-1], 0, epoch + 1
+                best_state = _snapshot(net) if config.restore_best else None
+            else:
+                stalled += 1
+                if config.n_iter_no_change is not None and stalled >= config.n_iter_no_change:
+                    break
+    if config.restore_best and best_state is not None:
+        net.load_state_dict(best_state)
+    elif watch:
+        history.best_epoch = None  # no restore: the net holds the last epoch's parameters
     net.eval()
     return history
+
+
+def _snapshot(net: torch.nn.Module) -> dict[str, Tensor]:
+    return {k: v.detach().clone() for k, v in net.state_dict().items()}
