@@ -13,11 +13,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from pathlib import Path
 
 import torch
 from torch import nn
 
 from sparcs import SpectralNetwork
+from sparcs.io import write_json
 from sparcs.spectral import functional as SF
 
 
@@ -120,6 +122,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--min-time", type=float, default=0.3, help="seconds per measurement")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
     args = parser.parse_args()
     devices = {
         "cpu": ["cpu"],
@@ -127,10 +130,14 @@ def main() -> None:
         "auto": ["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"],
     }[args.device]
     torch.manual_seed(0)
+    results = {}
     for name in devices:
         device = torch.device(name)
         rows = bench(device, args.layers, args.width, args.batch, args.rounds, args.min_time)
         print_table(device, rows, args.width, args.batch)
+        results[name] = rows
+    if args.json is not None:
+        write_json(args.json, results)
 
 
 if __name__ == "__main__":

@@ -128,9 +128,9 @@ def test_penalty_is_the_plain_norm_over_searched_layers():
         [2, 3, 4, 1], eigenvalue_init=[1.0, 2.0, 3.0, 5.0], freeze_eigenvalues=[0]
     )
     expected = 2.0 * 3**0.5 + 3.0 * 2.0  # ‖λ_1‖₂ + ‖λ_2‖₂; λ_0 frozen, output not searched
-    assert float(net.eigenvalue_penalty()) == pytest.approx(expected)
-    assert float(net.eigenvalue_penalty(p=1)) == pytest.approx(2.0 * 3 + 3.0 * 4)
-    assert float(net.eigenvalue_penalty(layers=[0])) == pytest.approx(2**0.5)
+    assert net.eigenvalue_penalty().item() == pytest.approx(expected)
+    assert net.eigenvalue_penalty(p=1).item() == pytest.approx(2.0 * 3 + 3.0 * 4)
+    assert net.eigenvalue_penalty(layers=[0]).item() == pytest.approx(2**0.5)
     with pytest.raises(ConfigError):
         net.eigenvalue_penalty(p=0)
 

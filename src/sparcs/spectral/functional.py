@@ -43,11 +43,10 @@ def layerwise_forward(
         pre_i = φ_{i−1}(λ_{i−1} ⊙ v_{i−1}) − λ_i ⊙ φ_{i−1} v_{i−1} = H_i v_{i−1},
         v_i   = x_i − φ_{i−1} v_{i−1},
 
-    with the head H_i = φ_{i−1} diag(λ_{i−1}) − diag(λ_i) φ_{i−1} = W_{i←i−1}. Three choices keep
-    it cheap: the λ scalings act on the small weights, not on (batch × width) activations; the two
-    products of a layer are one product with the stacked weight [H_i; φ_{i−1}]; and, when the
-    output is narrow, the output layer folds v_{L−2} = x_{L−2} − φ_{L−3} v_{L−3} into its
-    weights, so the last hidden layer needs only its own product.
+    with the head H_i = φ_{i−1} diag(λ_{i−1}) − diag(λ_i) φ_{i−1} = W_{i←i−1}. The λ scalings
+    act on the small weights, not on (batch × width) activations, so a layer costs two plain
+    products, about 2× an MLP layer; and when the output is narrow, the output layer folds
+    v_{L−2} = x_{L−2} − φ_{L−3} v_{L−3} into its weights, so the last hidden layer needs only one.
     """
     depth = len(eigenvalues)
     v, hidden = x, x
@@ -59,15 +58,11 @@ def layerwise_forward(
                 return torch.matmul(v, _t(head))
             fold = torch.matmul(head, eigenvectors[k - 1])
             return torch.matmul(hidden, _t(head)) - torch.matmul(folded, _t(fold))
+        hidden = activation(torch.matmul(v, _t(head)))
         if k + 2 == depth - 1 and _fold_pays(x.shape[-2], phi.shape[-2], eigenvectors[-1]):
-            hidden = activation(torch.matmul(v, _t(head)))
             folded = v
         else:
-            pre, a = torch.matmul(v, _t(torch.cat((head, phi), dim=-2))).split(
-                phi.shape[-2], dim=-1
-            )
-            hidden = activation(pre)
-            v = hidden - a
+            v = hidden - torch.matmul(v, _t(phi))
     return hidden
 
 
