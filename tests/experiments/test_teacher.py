@@ -15,6 +15,7 @@ from sparcs.cli.main import main
 from sparcs.experiments import teacher as T
 from sparcs.experiments.rundir import RunDir
 from sparcs.io import read_json
+from sparcs.training import trainer
 
 CPU = torch.device("cpu")
 RESULT_KEYS = {
@@ -148,7 +149,7 @@ def test_compact_model_reloads_and_matches(
     X = torch.rand(256, config.dim) * 2 - 1
     expected = net.to_compact(results["threshold"])(X)
     assert torch.allclose(compact(X), expected, atol=1e-5)
-    data = T._data(config, CPU)
+    data = T.make_data(config, CPU)
     r2 = T.r2_score(T.predict(compact, data["X_test"]), data["y_test64"])
     assert r2 == pytest.approx(results["r2_pruned"], abs=1e-5)
 
@@ -195,11 +196,11 @@ def resume_reference(
 
 
 class _Interrupt:
-    """Stand-in for ``_train_epoch`` that fails on its ``at``-th call."""
+    """Stand-in for the trainer's ``_train_epoch`` that fails on its ``at``-th call."""
 
     def __init__(self, at: int, error: type[BaseException]) -> None:
         self.at, self.error, self.calls = at, error, 0
-        self.real = T._train_epoch
+        self.real = trainer._train_epoch
 
     def __call__(self, *args: Any) -> tuple[float, float]:
         self.calls += 1
@@ -220,7 +221,7 @@ def test_resume_matches_an_uninterrupted_run(
     config, reference, reference_path = resume_reference
 
     stub = _Interrupt(fail_at, error)
-    monkeypatch.setattr(T, "_train_epoch", stub)
+    monkeypatch.setattr(trainer, "_train_epoch", stub)
     with pytest.raises(error):
         _run(config, tmp_path / "interrupted")
     monkeypatch.undo()
@@ -245,7 +246,7 @@ def test_interrupted_study_resumes_where_it_stopped(
     config, results, reference = tiny_run
     epochs_per_config = max(config.study_epochs)
     # Fail in the second study config: after the main training and the first config.
-    monkeypatch.setattr(T, "_train_epoch",
+    monkeypatch.setattr(trainer, "_train_epoch",
                         _Interrupt(config.epochs + epochs_per_config + 1, KeyboardInterrupt))
     with pytest.raises(KeyboardInterrupt):
         _run(config, tmp_path / "run")

@@ -117,3 +117,85 @@ def test_early_stopping_needs_validation():
                                                                          n_iter_no_change=3)):
         with pytest.raises(ConfigError, match="validation"):
             fit(SpectralNetwork([2, 1]), x, y, config=config)
+
+
+def _resume_case(config: TrainConfig, stop_after: int, every: int):
+    """An uninterrupted float64 run and one stopped by Ctrl-C after ``stop_after`` epochs, then
+    resumed from its checkpoint into a freshly built network."""
+    gen = torch.Generator().manual_seed(0)  # the data and network of _overfitting_run
+    x = torch.rand(240, 2, generator=gen, dtype=torch.float64) * 2 - 1
+    y = x[:, :1] - x[:, 1:] + 0.5 * torch.randn(240, 1, generator=gen, dtype=torch.float64)
+    train, val = (x[:40], y[:40]), (x[40:], y[40:])
+
+    def build() -> SpectralNetwork:
+        torch.manual_seed(0)
+        return SpectralNetwork([2, 32, 1], bias=True, dtype=torch.float64)
+
+    reference = build()
+    expected = fit(reference, *train, config=config, validation=val)
+
+    saved: list[dict] = []
+
+    def interrupt(epoch: int, _history) -> None:
+        if epoch == stop_after:  # Ctrl-C while epoch stop_after + 1 is being reported
+            raise KeyboardInterrupt
+
+    cut = build()
+    with pytest.raises(KeyboardInterrupt):
+        fit(cut, *train, config=config, validation=val, callback=interrupt,
+            checkpoint=saved.append, checkpoint_every=every)
+    state = torch.load(_roundtrip(saved[-1]), weights_only=False)  # as a file would hold it
+    resumed_net = build()
+    resumed = fit(resumed_net, *train, config=config, validation=val, resume=state,
+                  checkpoint=saved.append, checkpoint_every=every)
+    return state, expected, resumed, reference, resumed_net
+
+
+def _roundtrip(state: dict):
+    import io
+
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    buffer.seek(0)
+    return buffer
+
+
+@pytest.mark.parametrize(
+    ("stop_after", "every"),
+    # every=1 or (4, 2): the last epoch was checkpointed; (3, 4): Ctrl-C saves the unsaved one.
+    [(3, 1), (3, 4), (4, 2)],
+)
+def test_resumed_run_equals_an_uninterrupted_one(stop_after: int, every: int):
+    config = TrainConfig(epochs=8, batch_size=8, lr=1e-2, penalty=1e-3, seed=4)
+    state, expected, resumed, reference, net = _resume_case(config, stop_after, every)
+    assert state["epoch"] == stop_after
+    assert len(state["history"]["loss"]) == stop_after
+    assert resumed.to_dict() == expected.to_dict()
+    for name, value in net.state_dict().items():
+        assert torch.equal(value, reference.state_dict()[name]), name
+
+
+def test_resume_keeps_early_stopping_state():
+    config = TrainConfig(epochs=40, batch_size=8, lr=1e-2, penalty=0.0, restore_best=True,
+                         n_iter_no_change=5)
+    _, plain, _ = _overfitting_run(config)
+    stop_after = plain.best_epoch + 2  # inside the patience window: stalled > 0 is saved
+    state, expected, resumed, reference, net = _resume_case(config, stop_after, 3)
+    assert state["early_stopping"]["stalled"] > 0
+    assert len(expected.loss) < 40  # it did stop early
+    assert resumed.to_dict() == expected.to_dict()
+    assert resumed.best_epoch == expected.best_epoch is not None
+    for name, value in net.state_dict().items():
+        assert torch.equal(value, reference.state_dict()[name]), name
+
+
+def test_resume_without_early_stopping_state_is_a_clear_error():
+    x, y = data("linear", n=40)
+    net = SpectralNetwork([2, 4, 1], bias=True)
+    saved: list[dict] = []
+    fit(net, x, y, config=TrainConfig(epochs=1, batch_size=8), checkpoint=saved.append)
+    config = TrainConfig(epochs=2, batch_size=8, restore_best=True)
+    with pytest.raises(ConfigError, match="early stopping"):
+        fit(net, x, y, config=config, validation=(x, y), resume=saved[-1])
+    with pytest.raises(ConfigError, match="checkpoint_every"):
+        fit(net, x, y, config=config, validation=(x, y), checkpoint_every=0)

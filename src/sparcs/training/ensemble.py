@@ -38,7 +38,13 @@ from ..spectral.base import (
     resolve_eigenvector_init,
 )
 from ..spectral.network import SpectralNetwork
-from .trainer import History, TrainConfig, epoch_batches
+from .trainer import (
+    History,
+    TrainConfig,
+    epoch_batches,
+    load_training_state,
+    training_state,
+)
 
 __all__ = ["SpectralEnsemble", "EnsembleHistory", "fit_ensemble", "evaluate_ensemble"]
 
@@ -369,20 +375,11 @@ def fit_ensemble(
     history = EnsembleHistory()
     start = 0
     if resume is not None:
-        ens.load_state_dict(resume["ensemble"])
-        optimizer.load_state_dict(resume["optimizer"])
-        generator.set_state(resume["generator"])
+        start = load_training_state(resume, ens, optimizer, generator, key="ensemble")
         history = EnsembleHistory.from_state(resume["history"])
-        start = int(resume["epoch"])
 
     def state(epoch: int) -> dict[str, Any]:
-        return {
-            "epoch": epoch,
-            "ensemble": {k: v.detach().cpu().clone() for k, v in ens.state_dict().items()},
-            "optimizer": optimizer.state_dict(),
-            "generator": generator.get_state(),
-            "history": history.state(),
-        }
+        return training_state(epoch, ens, optimizer, generator, history.state(), key="ensemble")
 
     shared_x, shared_y = X.ndim == 2, y.ndim < 3
     y_shape = y.shape[-2:] if y.ndim > 1 else y.shape

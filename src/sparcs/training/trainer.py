@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -14,7 +16,15 @@ from ..losses import LossFn, resolve_loss
 from ..progress import progress as progress_bar
 from ..spectral.network import SpectralNetwork
 
-__all__ = ["History", "TrainConfig", "epoch_batches", "fit", "make_optimizer"]
+__all__ = [
+    "History",
+    "TrainConfig",
+    "epoch_batches",
+    "fit",
+    "load_training_state",
+    "make_optimizer",
+    "training_state",
+]
 
 
 @dataclass
@@ -102,6 +112,73 @@ def _evaluate(net: SpectralNetwork, X: Tensor, y: Tensor, loss_fn: LossFn, chunk
     return total / X.shape[0]
 
 
+def training_state(
+    epoch: int,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    generator: torch.Generator,
+    history: Any,
+    *,
+    key: str = "model",
+    **extra: Any,
+) -> dict[str, Any]:
+    """The resumable state after ``epoch`` finished epochs: a CPU copy of the model under
+    ``key``, a copy of the Adam state, the batch-order generator, ``history`` and any ``extra``
+    entries. A snapshot (later steps do not change it), so it may be kept in memory.
+    :func:`fit` and :func:`sparcs.training.ensemble.fit_ensemble` save it, and
+    :func:`load_training_state` puts it back."""
+    return {
+        "epoch": epoch,
+        key: {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+        # state_dict() holds the live Adam moments, which the next step overwrites in place.
+        "optimizer": copy.deepcopy(optimizer.state_dict()),
+        "generator": generator.get_state(),
+        "history": history,
+        **extra,
+    }
+
+
+def load_training_state(
+    state: Mapping[str, Any],
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    generator: torch.Generator,
+    *,
+    key: str = "model",
+) -> int:
+    """Restore model, optimizer and generator from a :func:`training_state`; return its epoch."""
+    model.load_state_dict(state[key])
+    optimizer.load_state_dict(state["optimizer"])
+    generator.set_state(state["generator"])
+    return int(state["epoch"])
+
+
+def _train_epoch(
+    net: SpectralNetwork,
+    optimizer: torch.optim.Optimizer,
+    X: Tensor,
+    y: Tensor,
+    generator: torch.Generator,
+    config: TrainConfig,
+    loss_fn: LossFn,
+) -> tuple[float, float]:
+    """One epoch of Adam on task loss + c · Σ‖λ_k‖_p; the mean task loss and penalty."""
+    net.train()
+    task_sum, pen_sum, seen = 0.0, 0.0, 0
+    for idx in epoch_batches(X.shape[0], config.batch_size, generator, drop_last=config.drop_last):
+        idx = idx.to(X.device)
+        task = loss_fn(net(X[idx]), y[idx])
+        pen = net.eigenvalue_penalty(config.penalty_norm, config.penalty_layers)
+        objective = task + config.penalty * pen if config.penalty else task
+        optimizer.zero_grad(set_to_none=True)
+        objective.backward()
+        optimizer.step()
+        task_sum += float(task.detach()) * len(idx)
+        pen_sum += float(pen.detach()) * len(idx)
+        seen += len(idx)
+    return task_sum / max(seen, 1), pen_sum / max(seen, 1)
+
+
 def fit(
     net: SpectralNetwork,
     X: Tensor,
@@ -112,6 +189,9 @@ def fit(
     validation: tuple[Tensor, Tensor] | None = None,
     progress: bool = False,
     callback: Callable[[int, History], None] | None = None,
+    checkpoint: Callable[[dict[str, Any]], None] | None = None,
+    checkpoint_every: int = 1,
+    resume: Mapping[str, Any] | None = None,
 ) -> History:
     """Train ``net`` in place with Adam on task loss + c · Σ‖λ_k‖_p; return the history.
 
@@ -119,6 +199,12 @@ def fit(
     :func:`sparcs.data.check_xy`). ``callback(epoch, history)`` runs after every epoch.
     With ``config.restore_best`` or ``config.n_iter_no_change`` the run early-stops on the
     ``validation`` loss (see :class:`TrainConfig`).
+
+    ``checkpoint(state)`` runs every ``checkpoint_every`` epochs, after the last one and when
+    early stopping ends the run; on Ctrl-C (``KeyboardInterrupt``) it also receives the state of
+    the last finished epoch if that was not saved yet. Passing a saved ``state`` as ``resume``
+    (with the same network, data and config) continues exactly where it stopped: the result is
+    bit-identical to an uninterrupted run on the same device.
     """
     config = config or TrainConfig()
     if X.shape[0] != y.shape[0]:
@@ -132,54 +218,83 @@ def fit(
         raise ConfigError(
             f"drop_last with batch_size {config.batch_size} leaves no batch of {X.shape[0]} rows"
         )
+    if isinstance(checkpoint_every, bool) or int(checkpoint_every) < 1:
+        raise ConfigError(f"checkpoint_every must be a positive integer, got {checkpoint_every}")
     loss_fn = resolve_loss(loss)
     optimizer = make_optimizer(net, config.lr)
     generator = torch.Generator().manual_seed(config.seed)
     history = History()
-    best_loss, best_state, stalled = math.inf, None, 0
-    if watch:
+    best_loss, best_state, stalled, start = math.inf, None, 0, 0
+    if resume is not None:
+        start = load_training_state(resume, net, optimizer, generator)
+        history = History(**copy.deepcopy(dict(resume["history"])))  # leave resume intact
+        if watch:
+            if "early_stopping" not in resume:
+                raise ConfigError(
+                    "the resume state was saved without early stopping; resume it with the "
+                    "restore_best and n_iter_no_change settings it was trained with"
+                )
+            early = resume["early_stopping"]
+            best_loss, best_state = early["best_loss"], early["best_state"]
+            stalled = int(early["stalled"])
+    elif watch:
         net.eval()
         best_loss = _evaluate(net, *validation, loss_fn, 8192)
         best_state = _snapshot(net) if config.restore_best else None
         history.best_epoch = 0
-    bar = progress_bar(range(config.epochs), enable=progress, desc="train", leave=False)
-    for epoch in bar:
-        net.train()
-        task_sum, pen_sum, seen = 0.0, 0.0, 0
-        batches = epoch_batches(
-            X.shape[0], config.batch_size, generator, drop_last=config.drop_last
-        )
-        for idx in batches:
-            idx = idx.to(X.device)
-            task = loss_fn(net(X[idx]), y[idx])
-            pen = net.eigenvalue_penalty(config.penalty_norm, config.penalty_layers)
-            objective = task + config.penalty * pen if config.penalty else task
-            optimizer.zero_grad(set_to_none=True)
-            objective.backward()
-            optimizer.step()
-            task_sum += float(task.detach()) * len(idx)
-            pen_sum += float(pen.detach()) * len(idx)
-            seen += len(idx)
-        history.loss.append(task_sum / max(seen, 1))
-        history.penalty.append(pen_sum / max(seen, 1))
-        history.mean_abs_eigenvalues.append(
-            [float(lam.detach().abs().mean()) for lam in net.eigenvalues]
-        )
-        if validation is not None:
-            net.eval()
-            history.val_loss.append(_evaluate(net, *validation, loss_fn, 8192))
-        if hasattr(bar, "set_postfix"):
-            bar.set_postfix(loss=f"{history.loss[-1]:.4g}")
-        if callback is not None:
-            callback(epoch, history)
-        if watch:
-            if history.val_loss[-1] < best_loss:
-                best_loss, stalled, history.best_epoch = history.val_loss[-1], 0, epoch + 1
-                best_state = _snapshot(net) if config.restore_best else None
-            else:
-                stalled += 1
-                if config.n_iter_no_change is not None and stalled >= config.n_iter_no_change:
-                    break
+
+    def stopped() -> bool:
+        return config.n_iter_no_change is not None and stalled >= config.n_iter_no_change
+
+    def state(epoch: int) -> dict[str, Any]:
+        extra = {}
+        if watch:  # early stopping is part of the run's state: it decides the result
+            extra["early_stopping"] = {
+                "best_loss": best_loss, "stalled": stalled, "best_state": best_state,
+            }
+        return training_state(epoch, net, optimizer, generator, history.to_dict(), **extra)
+
+    # The last finished epoch's state while it is not checkpointed, for a save on Ctrl-C: the
+    # parameters change during an epoch, so only an epoch boundary resumes exactly.
+    pending: dict[str, Any] | None = None
+    bar = progress_bar(range(start, config.epochs), enable=progress, desc="train", leave=False,
+                       initial=start, total=config.epochs)
+    try:
+        for epoch in bar:
+            if stopped():  # resumed from a checkpoint written when early stopping ended the run
+                break
+            task, pen = _train_epoch(net, optimizer, X, y, generator, config, loss_fn)
+            history.loss.append(task)
+            history.penalty.append(pen)
+            history.mean_abs_eigenvalues.append(
+                [float(lam.detach().abs().mean()) for lam in net.eigenvalues]
+            )
+            if validation is not None:
+                net.eval()
+                history.val_loss.append(_evaluate(net, *validation, loss_fn, 8192))
+            if hasattr(bar, "set_postfix"):
+                bar.set_postfix(loss=f"{history.loss[-1]:.4g}")
+            if callback is not None:
+                callback(epoch, history)
+            if watch:
+                if history.val_loss[-1] < best_loss:
+                    best_loss, stalled, history.best_epoch = history.val_loss[-1], 0, epoch + 1
+                    best_state = _snapshot(net) if config.restore_best else None
+                else:
+                    stalled += 1
+            if checkpoint is not None:
+                done = epoch + 1
+                if done % checkpoint_every == 0 or done == config.epochs or stopped():
+                    checkpoint(state(done))
+                    pending = None
+                else:
+                    pending = state(done)
+            if stopped():
+                break
+    except KeyboardInterrupt:
+        if pending is not None:
+            checkpoint(pending)
+        raise
     if config.restore_best and best_state is not None:
         net.load_state_dict(best_state)
     elif watch:

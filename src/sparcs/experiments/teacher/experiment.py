@@ -1,0 +1,106 @@
+"""The ``teacher`` experiment end to end: train the student (resumable), prune, score, report."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ...io import atomic_write_bytes, read_json, write_csv
+from ...spectral.network import SpectralNetwork
+from ...training.trainer import History, fit, make_optimizer
+from ..rundir import RunDir
+from .config import Config
+from .data import linear_baseline_r2, make_data, predict, r2_score
+from .report import figures, write_report
+from .student import eigenvalue_stats, make_student
+from .study import run_study
+
+__all__ = ["run"]
+
+
+def _train(net: SpectralNetwork, data: dict[str, Tensor], config: Config, rundir: RunDir, *,
+           progress: bool) -> tuple[History, float]:
+    """:func:`sparcs.fit` on the training split, checkpointed into ``rundir`` every
+    ``checkpoint_every`` epochs (and on Ctrl-C) and resumed from there when a checkpoint exists.
+
+    Returns the history and the training time in seconds, summed over resumed sessions.
+    """
+    resume = rundir.load_checkpoint("train")
+    elapsed = float(resume["train_time"]) if resume is not None else 0.0
+    # The first optimizer a process builds costs about a second of torch's lazy imports: keep
+    # that one-time setup out of the training time.
+    make_optimizer(net, config.lr)
+    t0 = time.perf_counter()
+
+    def save(state: dict[str, Any]) -> None:
+        rundir.save_checkpoint("train", {**state, "train_time": elapsed + time.perf_counter() - t0})
+        rundir.write_json("history.json", state["history"])  # readable partial results
+
+    history = fit(net, data["X"], data["y"], config=config.train_config(),
+                  validation=(data["X_val"], data["y_val"]), progress=progress,
+                  checkpoint=save, checkpoint_every=config.checkpoint_every, resume=resume)
+    return history, elapsed + time.perf_counter() - t0
+
+
+def run(config: Config, rundir: RunDir, *, device: torch.device, progress: bool = True
+        ) -> dict[str, Any]:
+    """Train, prune, export and report into ``rundir``; return the summary (results.json)."""
+    from ...pruning.prune import prune
+
+    if rundir.done and rundir.has("results.json"):
+        return read_json(rundir.file("results.json"))
+    data = make_data(config, device)
+    net = make_student(config, config.hidden, device, config.seed)
+    history, train_time = _train(net, data, config, rundir, progress=progress)
+    rundir.write_json("history.json", history.to_dict())
+
+    result = prune(net, data["X_val"], data["y_val"], tolerance=config.tolerance,
+                   progress=progress)
+    arch = result.architecture
+    compact_dir = rundir.file("compact")
+    if result.compact is not None:
+        result.compact.save(compact_dir)
+    pred_full = predict(net, data["X_test"])
+    pred_pruned = predict(result.network, data["X_test"])
+    hidden_pruned = [int(w) for w in arch.hidden_widths]
+    results: dict[str, Any] = {
+        "r2_full": r2_score(pred_full, data["y_test64"]),
+        "r2_pruned": r2_score(pred_pruned, data["y_test64"]),
+        "r2_linear": linear_baseline_r2(data["X_all"], data["y_all"], data["X_test64"],
+                                        data["y_test64"]),
+        "active_hidden_layers": sum(w > 0 for w in hidden_pruned),
+        "live_hidden_layers": [int(k) for k in arch.live_hidden_layers],
+        "hidden_widths_pruned": hidden_pruned,
+        "first_hidden_layer_died": hidden_pruned[0] == 0,
+        "threshold": float(result.threshold),
+        "val_loss_full": float(result.base_loss),
+        "val_loss_pruned": float(result.loss),
+        "relative_increase": float(result.relative_increase),
+        "eigenvalues": eigenvalue_stats(net),
+        "parameters": {
+            "spectral": net.num_parameters(), "direct": net.direct_parameters(),
+            "compact": int(arch.compact_parameters),
+            "compact_saved": result.compact.num_parameters() if result.compact else None,
+        },
+        "final_train_loss": history.loss[-1] if history.loss else None,
+        "epochs": config.epochs,
+        "train_time_s": train_time,
+        "device": str(device),
+        "threads": torch.get_num_threads(),
+    }
+    rundir.write_json("results.json", results)
+    rundir.write_json("pruning.json", result.to_dict())
+    write_csv(rundir.file("pruning_curve.csv"), [
+        {k: ";".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}
+        for row in result.curve])
+    atomic_write_bytes(rundir.file("architecture.txt"), (str(arch) + "\n").encode())
+
+    study_rows = run_study(config, rundir, data["rotation"], device=device,
+                           progress=progress) if config.study else []
+    plots = figures(net, history, result.curve, result.threshold, config, rundir)
+    write_report(config, results, study_rows, plots, rundir)
+    return results
+
