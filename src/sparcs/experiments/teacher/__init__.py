@@ -6,7 +6,7 @@ hidden layers; spectral pruning at 5 % validation tolerance then shows how many 
 nodes it recruited. An optional grid (``--study``) measures what decides whether the redundant
 first hidden layer dies: width H, penalty c and training length.
 
-Presets: ``tiny`` (seconds, for CI), ``quick`` (H = 256, 50k points, 40 epochs and a small
+Presets: ``tiny`` (seconds, for CI), ``quick`` (H = 1024, 100k points, 40 epochs and a small
 layer-death grid; minutes on 2 CPU cores), ``paper`` (H = 2000, 100k + 100k points, 100 epochs, as
 in the authors' code; meant for a GPU) and ``study`` (the larger layer-death grid on CPU).
 
