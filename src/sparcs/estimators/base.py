@@ -15,7 +15,7 @@ and ``sparcs search``. It needs torch and numpy only (no scikit-learn).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -131,6 +131,13 @@ class SearchSettings:
         out = asdict(self)
         out["max_hidden"] = list(self.max_hidden)
         return out
+
+    @classmethod
+    def from_attributes(cls, source: Any, **overrides: Any) -> SearchSettings:
+        """Settings read from any object with attributes of the same names (an estimator, a
+        ``SearchConfig``); ``overrides`` supply or replace the rest."""
+        values = {f.name: getattr(source, f.name) for f in fields(cls) if hasattr(source, f.name)}
+        return cls(**{**values, **overrides})
 
 
 def resolve_device(name: str | torch.device) -> torch.device:

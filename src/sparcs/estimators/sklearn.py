@@ -105,22 +105,8 @@ class _SparcsEstimator(BaseEstimator):
         self.verbose = verbose
 
     def _settings(self) -> SearchSettings:
-        return SearchSettings(
-            max_hidden=self.max_hidden,
-            penalty=self.penalty,
-            penalty_norm=self.penalty_norm,
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
-            prune_tolerance=self.prune_tolerance,
-            validation_fraction=self.validation_fraction,
-            early_stopping=self.early_stopping,
-            n_iter_no_change=self.n_iter_no_change,
-            finetune_epochs=self.finetune_epochs,
-            standardize=self.standardize,
-            device=self.device,
-            seed=seed_from(self.random_state),
-            verbose=bool(self.verbose),
+        return SearchSettings.from_attributes(
+            self, seed=seed_from(self.random_state), verbose=bool(self.verbose)
         )
 
     def _store(self, fitted: SpectralFit) -> None:

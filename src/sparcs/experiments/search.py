@@ -95,21 +95,8 @@ class SearchConfig:
         return Path(self.out) if self.out else Path(f"sparcs-search-{Path(self.data).stem}")
 
     def settings(self) -> SearchSettings:
-        return SearchSettings(
-            max_hidden=tuple(self.max_hidden),
-            penalty=self.penalty,
-            penalty_norm=self.penalty_norm,
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
-            prune_tolerance=self.prune_tolerance,
-            validation_fraction=self.validation_fraction,
-            early_stopping=self.early_stopping,
-            n_iter_no_change=self.n_iter_no_change,
-            finetune_epochs=self.finetune_epochs,
-            device=self.device,
-            seed=self.seed,
-            verbose=self.progress,
+        return SearchSettings.from_attributes(
+            self, max_hidden=tuple(self.max_hidden), verbose=self.progress
         )
 
     def to_dict(self) -> dict[str, Any]:
