@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import SparcsError
 from ..io import atomic_write_bytes
 
-__all__ = ["PlotsUnavailableError", "pyplot", "figure", "save_figure"]
+__all__ = ["PlotsUnavailableError", "figure", "pyplot", "save_and_close", "save_figure"]
 
 INSTALL_HINT = "pip install 'sparcs-nas[plots]'"
 
@@ -56,3 +56,12 @@ def save_figure(fig: Any, path: str | os.PathLike, *, dpi: int = 150) -> Path:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     return atomic_write_bytes(path, buf.getvalue())
+
+
+def save_and_close(fig: Any, path: str | os.PathLike, *, dpi: int = 150) -> Path:
+    """Lay out, save and close a figure made with ``pyplot`` (pyplot keeps it alive otherwise)."""
+    fig.tight_layout()
+    try:
+        return save_figure(fig, path, dpi=dpi)
+    finally:
+        pyplot().close(fig)

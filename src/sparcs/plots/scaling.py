@@ -7,17 +7,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._mpl import pyplot, save_figure
+from ._mpl import pyplot, save_and_close
 
 __all__ = ["plot_parameter_counts"]
 
 
 def _save(fig: Any, path: str | os.PathLike) -> Path:
-    fig.tight_layout()
-    try:
-        return save_figure(fig, path, dpi=120)
-    finally:
-        pyplot().close(fig)
+    return save_and_close(fig, path, dpi=120)
 
 
 def plot_parameter_counts(rows: Sequence[Mapping[str, Any]], path: str | os.PathLike) -> Path:

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ._mpl import pyplot, save_figure
+from ._mpl import pyplot, save_and_close
 
 __all__ = [
     "plot_datasets",
@@ -29,11 +29,7 @@ HIDDEN_COLOUR = "tab:orange"  # paths through the hidden layer
 
 
 def _save(fig: Any, path: str | os.PathLike) -> Path:
-    fig.tight_layout()
-    try:
-        return save_figure(fig, path, dpi=110)
-    finally:
-        pyplot().close(fig)
+    return save_and_close(fig, path, dpi=110)
 
 
 def _grid(res: int = 60) -> tuple[Tensor, Tensor, Tensor]:
