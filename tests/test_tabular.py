@@ -106,6 +106,8 @@ def test_too_few_rows_after_dropna(tmp_path):
         ("a,a,y\n1,2,3\n", "duplicate column names in the header: a"),
         ("a,,y\n1,2,3\n", "empty column name"),
         ("y\n1\n2\n", "no feature columns"),
+        ("a;b;y\n1;2;3\n", "looks separated by semicolons"),
+        ("a\tb\ty\n1\t2\t3\n", "looks separated by tabs"),
     ],
 )
 def test_bad_csv_files(tmp_path, text, message):
@@ -174,3 +176,10 @@ def test_infer_task_and_labels():
     assert codes.tolist() == [1, 0, 1]
     classes, codes = encode_labels(np.array(["no", "yes", "no"], dtype=object))
     assert classes == ["no", "yes"] and codes.tolist() == [0, 1, 0]
+
+
+def test_utf8_bom_is_not_part_of_the_first_column_name(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_text("a,b,y\n" + rows(12), encoding="utf-8-sig")
+    data = load_dataset(path, "y")
+    assert data.feature_names == ["a", "b"]

@@ -99,6 +99,16 @@ def _read_csv(path: Path) -> RawTable:
     if not rows:
         raise DataError(f"{path} is empty; it needs a header line and data rows")
     header = [name.strip() for name in rows[0]]
+    if len(header) == 1:
+        # One column whose name holds another separator: the file is not comma-separated, and
+        # every later message (target not found, columns differ) would point the wrong way.
+        for sep, sep_name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
+            if sep in header[0]:
+                raise DataError(
+                    f"{path}: the header {header[0]!r} looks separated by {sep_name}, but sparcs "
+                    "reads comma-separated CSV; save the file with commas as separators "
+                    "(and '.' as the decimal point)"
+                )
     if any(not name for name in header):
         raise DataError(f"{path}: the header has an empty column name (column "
                         f"{header.index('') + 1}); name every column")

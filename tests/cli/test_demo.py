@@ -21,3 +21,19 @@ def test_unknown_option_exits_with_usage(capsys):
         main(["demo", "--epochz", "3"])
     assert exc.value.code == 2
     assert "unrecognized arguments" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--epochs", "0"], "epochs must be >= 1"),
+        (["--samples", "3"], "samples must be >= 10"),
+        (["--noise", "nan"], "noise must be a finite number"),
+    ],
+)
+def test_bad_settings_are_one_line_errors(capsys, flags, message):
+    code = main(["demo", *flags, "--no-progress"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -125,6 +125,30 @@ def test_show_on_a_non_search_folder(tmp_path, capsys):
     assert "not a sparcs search folder" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("command", "damaged", "content"),
+    [
+        ("show", "metrics.json", "[]"),
+        ("show", "architecture.json", "{}"),
+        ("predict", "columns.json", '{"schema": {}}'),
+        ("predict", "columns.json", "[1, 2]"),
+    ],
+)
+def test_damaged_search_folder_is_a_one_line_error(
+    saved, tmp_path, capsys, command, damaged, content
+):
+    import shutil
+
+    folder = tmp_path / "damaged"
+    shutil.copytree(saved, folder)
+    (folder / damaged).write_text(content)
+    data = _write(tmp_path / "new.csv", ["a", "colour", "b"], [["0.1", "red", "0.2"]])
+    args = [command, str(folder)] + ([str(data)] if command == "predict" else [])
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "damaged" in err and len(err.strip().splitlines()) == 1
+
+
 def test_classification_predicts_labels_and_probabilities(tmp_path, capsys):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(200, 2))

@@ -100,6 +100,15 @@ def test_settings_validation():
         SearchSettings(finetune_epochs=-1)
     with pytest.raises(ConfigError, match="n_iter_no_change"):
         SearchSettings(n_iter_no_change=0)
+    # Fractional counts were truncated silently (2.5 epochs ran 2); negative seeds crashed
+    # numpy's generator with a bare ValueError.
+    with pytest.raises(ConfigError, match="epochs must be an integer"):
+        SearchSettings(epochs=2.5)
+    with pytest.raises(ConfigError, match="batch_size must be an integer"):
+        SearchSettings(batch_size=32.0)
+    with pytest.raises(ConfigError, match="seed must be an integer >= 0"):
+        SearchSettings(seed=-1)
+    assert SearchSettings(epochs=np.int64(3)).train_config().epochs == 3
     # early stopping needs a validation part; without one it is left out, not an error
     config = SearchSettings(validation_fraction=0).train_config(validation=False)
     assert not config.restore_best and config.n_iter_no_change is None

@@ -46,3 +46,10 @@ def test_paper_width_and_depths(tmp_path: Path) -> None:
     # spectral search grows linearly with depth, direct search quadratically
     spectral = [int(r["spectral"]) for r in rows]
     assert len({b - a for a, b in itertools.pairwise(spectral)}) == 1
+
+
+def test_absurd_depth_is_refused_before_any_output(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "run"
+    assert main(["reproduce", "scaling", "--max-layers", "100000", "--out", str(out)]) == 2
+    assert "max_layers must be <=" in capsys.readouterr().err
+    assert not out.exists()

@@ -125,3 +125,16 @@ def test_bad_input(trained) -> None:
         sparcs.pruning_curve(net, Xv, yv, thresholds=[-1.0])
     with pytest.raises(ConfigError, match="top_k"):
         sparcs.pruning_curve(net, Xv, yv, top_k=[-2])
+
+
+def test_non_finite_loss_is_a_clear_error() -> None:
+    # Eigenvalues so large that the float32 output overflows to inf: every relative increase
+    # would be NaN, so no threshold qualifies.
+    net = SpectralNetwork([2, 4, 1], bias=True, activation="identity")
+    with torch.no_grad():
+        net.eigenvalues[0].fill_(1e30)
+        net.eigenvalues[1].fill_(-1e30)
+    X = torch.rand(20, 2)
+    assert not torch.isfinite(net(X)).all()
+    with pytest.raises(ConfigError, match="validation loss is"):
+        sparcs.prune(net, X, X.sum(1, keepdim=True))

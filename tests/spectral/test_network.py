@@ -154,6 +154,9 @@ def test_parameter_counts():
         ({"sizes": [3, 1], "activation": "softmaxx"}, "unknown activation"),
         ({"sizes": [3, 1], "rule": "spectral"}, "unknown rule"),
         ({"sizes": [3, 1], "freeze_eigenvalues": [5]}, "out of range"),
+        ({"sizes": [3, 1], "dtype": torch.int64}, "floating-point torch dtype"),
+        ({"sizes": [3, 1], "dtype": "float64"}, "floating-point torch dtype"),
+        ({"sizes": [3, 2, 1], "eigenvalue_init": {1: "big"}}, "layer 1 must be a number"),
     ],
 )
 def test_bad_configuration_is_a_clear_error(kwargs, match):

@@ -154,3 +154,33 @@ def test_cross_entropy_members_match_fit() -> None:
     for m, net in enumerate(starts):
         fit(net, X[m], labels[m], config=config, loss="cross_entropy")
         assert _max_diff(ens.member(m), net) < 1e-10
+
+
+def test_shared_targets_with_per_member_inputs() -> None:
+    # A shared (n, 1) or (n,) target next to (M, n, d) inputs means the same target for every
+    # member; it used to be read as M = n members (ShapeError) or to broadcast to (M, n, n).
+    M, n = 3, 3  # M == n: the case where silent broadcasting would go unnoticed
+    ens = SpectralEnsemble(M, [2, 4, 1], dtype=F64)
+    X = torch.randn(M, n, 2, dtype=F64)
+    y = torch.randn(n, 1, dtype=F64)
+    expected = evaluate_ensemble(ens, X, y.expand(M, n, 1))
+    assert torch.allclose(evaluate_ensemble(ens, X, y), expected, rtol=1e-12)
+    assert torch.allclose(evaluate_ensemble(ens, X, y[:, 0]), expected, rtol=1e-12)
+
+
+def test_per_member_class_labels_match_fit() -> None:
+    M = 2
+    ens = SpectralEnsemble(M, [3, 6, 3], dtype=F64)
+    starts = [ens.member(m) for m in range(M)]
+    X = torch.randn(M, 24, 3, dtype=F64)
+    labels = (X[..., 0] > 0).long() + (X[..., 1] > 0).long()  # (M, n) integer classes
+    config = TrainConfig(epochs=2, batch_size=8, lr=1e-2, penalty=1e-3, seed=3)
+    fit_ensemble(ens, X, labels, config=config, loss="cross_entropy")
+    for m, net in enumerate(starts):
+        fit(net, X[m], labels[m], config=config, loss="cross_entropy")
+        assert _max_diff(ens.member(m), net) < 1e-10
+
+
+def test_integer_dtype_is_a_clear_error() -> None:
+    with pytest.raises(ConfigError, match="floating-point torch dtype"):
+        SpectralEnsemble(2, [2, 3, 1], dtype=torch.int32)

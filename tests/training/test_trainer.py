@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from sparcs import ConfigError, SpectralNetwork, TrainConfig, fit
+from sparcs import ConfigError, ShapeError, SpectralNetwork, TrainConfig, fit
 
 
 def data(kind: str, n: int = 1500, seed: int = 0):
@@ -57,7 +57,8 @@ def test_frozen_eigenvalues_survive_training():
 @pytest.mark.parametrize(
     "kwargs",
     [{"epochs": -1}, {"batch_size": 0}, {"lr": 0.0}, {"penalty": -1.0}, {"penalty_norm": 3},
-     {"n_iter_no_change": 0}],
+     {"n_iter_no_change": 0}, {"epochs": 2.5}, {"epochs": "3"}, {"batch_size": 16.0},
+     {"seed": None}, {"lr": "0.1"}, {"penalty": None}],
 )
 def test_bad_config_is_rejected(kwargs):
     with pytest.raises(ConfigError):
@@ -199,3 +200,23 @@ def test_resume_without_early_stopping_state_is_a_clear_error():
         fit(net, x, y, config=config, validation=(x, y), resume=saved[-1])
     with pytest.raises(ConfigError, match="checkpoint_every"):
         fit(net, x, y, config=config, validation=(x, y), checkpoint_every=0)
+
+
+def test_regression_targets_must_match_the_outputs():
+    # torch's mse_loss broadcasts a (n,) target against (n, 1) predictions into an (n, n)
+    # comparison; fit must either read (n,) as a column or refuse a wrong shape.
+    X = torch.rand(32, 2, dtype=torch.float64)
+    y = X.sum(1)
+    config = TrainConfig(epochs=2, batch_size=8, penalty=0.0)
+    torch.manual_seed(1)
+    flat = SpectralNetwork([2, 4, 1], dtype=torch.float64)
+    torch.manual_seed(1)
+    column = SpectralNetwork([2, 4, 1], dtype=torch.float64)
+    history_flat = fit(flat, X, y, config=config, validation=(X, y))
+    history_column = fit(column, X, y[:, None], config=config, validation=(X, y[:, None]))
+    assert history_flat.loss == history_column.loss
+    assert history_flat.val_loss == history_column.val_loss
+    with pytest.raises(ShapeError, match=r"shape \(n, 1\)"):
+        fit(flat, X, torch.rand(32, 3, dtype=torch.float64), config=config)
+    with pytest.raises(ShapeError, match="validation y"):
+        fit(flat, X, y, config=config, validation=(X, torch.rand(32, 2, dtype=torch.float64)))

@@ -23,11 +23,21 @@ def run(args: argparse.Namespace) -> int:
     if not path.is_dir():
         raise DataError(f"{path} is not a folder; give the --out folder of a sparcs search")
     metrics = read_search_file(path / "metrics.json")
-    arch = Architecture.from_dict(read_search_file(path / "architecture.json"))
+    arch_dict = read_search_file(path / "architecture.json")
     config = read_search_file(path / "config.json")
-    rows = metrics.get("rows", {})
-    print(f"search of {config.get('data')} ({metrics['task']}; {rows.get('train')} train, "
-          f"{rows.get('validation')} validation, {rows.get('test')} test rows)")
-    print(arch)
-    print(summary_table(metrics))
+    try:
+        arch = Architecture.from_dict(arch_dict)
+        rows = metrics.get("rows", {})
+        lines = [
+            f"search of {config.get('data')} ({metrics['task']}; {rows.get('train')} train, "
+            f"{rows.get('validation')} validation, {rows.get('test')} test rows)",
+            str(arch),
+            summary_table(metrics),
+        ]
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
+        raise DataError(
+            f"{path} holds a damaged search result ({err!r} in metrics.json, architecture.json "
+            "or config.json); run sparcs search again"
+        ) from None
+    print("\n".join(lines))
     return 0

@@ -111,6 +111,15 @@ class SearchSettings:
             raise ConfigError(
                 f"finetune_epochs must be an integer >= 0, got {self.finetune_epochs!r}"
             )
+        for name in ("epochs", "batch_size"):  # train_config's int() would truncate 2.5
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer):
+                raise ConfigError(f"{name} must be an integer, got {value!r}")
+        # numpy's generators (the data splits) refuse negative seeds with a bare ValueError.
+        if isinstance(self.seed, bool) or not (
+            isinstance(self.seed, int | np.integer) and self.seed >= 0
+        ):
+            raise ConfigError(f"seed must be an integer >= 0, got {self.seed!r}")
         self.train_config()  # validates epochs, batch_size, lr, penalty, n_iter_no_change
 
     def train_config(self, *, validation: bool = True) -> TrainConfig:

@@ -65,17 +65,23 @@ class SavedSearch:
                 f"{path} holds no saved model ({MODEL_DIR}/ is missing or incomplete); run "
                 "sparcs search again"
             ) from None
-        y_scaler = columns.get("y_scaler")
-        return cls(
-            path=path,
-            task=columns["task"],
-            schema=ColumnSchema.from_dict(columns["schema"]),
-            feature_names=list(columns["feature_names"]),
-            classes=columns.get("classes"),
-            x_scaler=Scaler.from_dict(columns["x_scaler"]),
-            y_scaler=Scaler.from_dict(y_scaler) if y_scaler else None,
-            model=model,
-        )
+        try:
+            y_scaler = columns.get("y_scaler")
+            return cls(
+                path=path,
+                task=columns["task"],
+                schema=ColumnSchema.from_dict(columns["schema"]),
+                feature_names=list(columns["feature_names"]),
+                classes=columns.get("classes"),
+                x_scaler=Scaler.from_dict(columns["x_scaler"]),
+                y_scaler=Scaler.from_dict(y_scaler) if y_scaler else None,
+                model=model,
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise DataError(
+                f"{path / COLUMNS_FILE} lacks or garbles an entry ({err!r}); the search folder "
+                "is damaged: run sparcs search again"
+            ) from None
 
     def metrics(self) -> dict[str, Any]:
         return read_search_file(self.path / "metrics.json")

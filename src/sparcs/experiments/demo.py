@@ -6,11 +6,13 @@ leaves a perceptron; on the non-linear target hidden layers are recruited.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import torch
 
+from ..errors import ConfigError
 from ..pruning.prune import prune
 from ..spectral.network import SpectralNetwork
 from ..training.trainer import TrainConfig, fit
@@ -45,6 +47,16 @@ class DemoConfig:
     penalty: float = 1e-3
     tolerance: float = 0.05
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        # One fifth of the samples validates the pruning; both parts need rows.
+        if self.samples < 10:
+            raise ConfigError(f"samples must be >= 10, got {self.samples}")
+        # The demo reports the last epoch's training loss, so it needs at least one epoch.
+        if self.epochs < 1:
+            raise ConfigError(f"epochs must be >= 1 for the demo, got {self.epochs}")
+        if not (self.noise >= 0 and math.isfinite(self.noise)):
+            raise ConfigError(f"noise must be a finite number >= 0, got {self.noise}")
 
 
 def run_demo(config: DemoConfig, *, progress: bool = True) -> list[dict[str, Any]]:

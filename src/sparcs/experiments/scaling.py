@@ -21,9 +21,12 @@ from .rundir import RunDir
 __all__ = ["Config", "PRESETS", "run", "parameter_counts"]
 
 
+MAX_LAYERS = 200
+
+
 @dataclass
 class Config:
-    """Settings of the ``scaling`` experiment."""
+    """Settings of the ``scaling`` experiment (at most :data:`MAX_LAYERS` layers)."""
 
     width: int = field(default=100, metadata={"help": "nodes per layer"})
     min_layers: int = field(default=2, metadata={"help": "fewest layers (input and output count)"})
@@ -37,6 +40,9 @@ class Config:
             raise ConfigError(
                 f"need 2 <= min_layers <= max_layers, got {self.min_layers} and {self.max_layers}"
             )
+        # The counts take O(L²) per depth, so a typo such as 100000 would hang without output.
+        if self.max_layers > MAX_LAYERS:
+            raise ConfigError(f"max_layers must be <= {MAX_LAYERS}, got {self.max_layers}")
 
 
 PRESETS: dict[str, Config] = {

@@ -159,6 +159,13 @@ def _task_and_targets(data: Dataset, task: str) -> tuple[str, np.ndarray, list |
                 f"target column {name!r} has only one class ({classes[0]!r}); classification "
                 "needs at least 2"
             )
+        # With fewer than 2 rows per class on average most classes cannot be both trained on
+        # and tested: typically a continuous target given --task classification by mistake.
+        if 2 * len(classes) > len(codes):
+            raise DataError(
+                f"target column {name!r} has {len(classes)} distinct values in {len(codes)} "
+                "rows, too many classes to learn; use --task regression for a numeric target"
+            )
         return task, codes, classes
     if data.y.dtype == object:
         raise DataError(
@@ -232,6 +239,11 @@ def run_search(config: SearchConfig, *, log: Callable[..., None] = print) -> Sea
     task, targets, classes = _task_and_targets(data, config.task)
     stratify = targets if task == "classification" else None
     train, test = split_indices(len(targets), config.test_fraction, config.seed, stratify=stratify)
+    if len(test) < 2:  # R² of one row is undefined (reported as 0): refuse, do not mislead
+        raise ConfigError(
+            f"test_fraction {config.test_fraction:g} of {len(targets)} rows leaves {len(test)} "
+            "test row; the test metrics need at least 2: raise --test-fraction"
+        )
     X_train, y_train = data.X[train], targets[train]
     X_test, y_test = data.X[test], targets[test]
     dropped = f", {data.n_dropped} rows with missing values dropped" if data.n_dropped else ""

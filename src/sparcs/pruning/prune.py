@@ -241,8 +241,14 @@ def prune(
     ):
         raise ConfigError(f"tolerance must be a number > 0 (0.05 = 5 %), got {tolerance!r}")
     X, y, loss_fn = _validate(net, X_val, y_val, loss)
-    curve = pruning_curve(net, X, y, loss=loss, num_thresholds=num_thresholds, progress=progress)
     base = _loss(net, [lam.detach() for lam in net.eigenvalues], X, y, loss_fn)
+    if not math.isfinite(base):
+        # Relative increases against a NaN/inf loss are NaN: no threshold could be chosen.
+        raise ConfigError(
+            f"the unpruned network's validation loss is {base}, so no pruning threshold can be "
+            "chosen; check the network for diverged (NaN or infinite) parameters or outputs"
+        )
+    curve = pruning_curve(net, X, y, loss=loss, num_thresholds=num_thresholds, progress=progress)
     rows = [r for r in curve if r["mode"] == "threshold"]
     best = _best(rows, tolerance)
     # Refine between the chosen threshold and the next grid threshold, assuming the loss grows

@@ -14,7 +14,7 @@ from ..errors import ConfigError
 from . import functional as SF
 from .activations import Activation, activation_name, resolve_activation
 
-__all__ = ["EIGENVECTOR_INITS", "SpectralBase", "check_layers", "check_sizes"]
+__all__ = ["EIGENVECTOR_INITS", "SpectralBase", "check_dtype", "check_layers", "check_sizes"]
 
 EIGENVECTOR_INITS: dict[str, Callable[[Tensor], object]] = {
     "xavier_uniform": nn.init.xavier_uniform_,
@@ -49,6 +49,29 @@ def check_layers(indices: Iterable[int], count: int, what: str) -> list[int]:
             raise ConfigError(f"{what} index {k!r} is out of range: there are {count} of them")
         out.append(k % count)
     return out
+
+
+def check_dtype(dtype: object) -> torch.dtype:
+    """A floating-point torch dtype (None: the default dtype), or a ConfigError: parameters
+    are trained, and only floating-point tensors take gradients."""
+    if dtype is None:
+        return torch.get_default_dtype()
+    if isinstance(dtype, torch.dtype) and dtype.is_floating_point:
+        return dtype
+    raise ConfigError(
+        f"dtype must be a floating-point torch dtype such as torch.float32 or torch.float64, "
+        f"got {dtype!r}"
+    )
+
+
+def start_value(value: object, lam: Tensor, layer: int) -> Tensor:
+    """One layer's eigenvalue start value as a tensor like ``lam``, or a ConfigError."""
+    try:
+        return torch.as_tensor(value, dtype=lam.dtype, device=lam.device)
+    except (TypeError, ValueError, RuntimeError):
+        raise ConfigError(
+            f"eigenvalue_init for layer {layer} must be a number or a tensor, got {value!r}"
+        ) from None
 
 
 def resolve_eigenvector_init(init: str | Callable[[Tensor], object]) -> Callable[[Tensor], object]:

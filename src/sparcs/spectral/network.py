@@ -16,8 +16,10 @@ from .base import (
     EIGENVECTOR_INITS,
     Init,
     SpectralBase,
+    check_dtype,
     eigenvalue_start,
     resolve_eigenvector_init,
+    start_value,
 )
 
 if TYPE_CHECKING:  # pruning operates on the model; import it only for annotations
@@ -77,7 +79,7 @@ class SpectralNetwork(SpectralBase):
         if rule not in RULES:
             raise ConfigError(f"unknown rule {rule!r}; use one of {', '.join(RULES)}")
         self.rule = rule
-        factory = {"dtype": dtype or torch.get_default_dtype(), "device": device}
+        factory = {"dtype": check_dtype(dtype), "device": device}
         n = self.layer_sizes
         self.eigenvectors = nn.ParameterList(
             [nn.Parameter(torch.empty(n[k + 1], n[k], **factory)) for k in range(len(n) - 1)]
@@ -103,7 +105,7 @@ class SpectralNetwork(SpectralBase):
             init(phi)
         values = eigenvalue_start(eigenvalue_init, self.depth)
         for k, lam in enumerate(self.eigenvalues):
-            value = torch.as_tensor(values[k], dtype=lam.dtype, device=lam.device)
+            value = start_value(values[k], lam, k)
             if value.ndim > 0 and value.shape != lam.shape:
                 raise ConfigError(
                     f"eigenvalue_init for layer {k} has shape {tuple(value.shape)}, "

@@ -34,8 +34,10 @@ from ..spectral.activations import Activation
 from ..spectral.base import (
     Init,
     SpectralBase,
+    check_dtype,
     eigenvalue_start,
     resolve_eigenvector_init,
+    start_value,
 )
 from ..spectral.network import SpectralNetwork
 from .trainer import (
@@ -91,7 +93,7 @@ class SpectralEnsemble(SpectralBase):
         if not isinstance(num_models, int) or isinstance(num_models, bool) or num_models < 1:
             raise ConfigError(f"num_models must be a positive integer, got {num_models!r}")
         self.num_models = num_models
-        factory = {"dtype": dtype or torch.get_default_dtype(), "device": device}
+        factory = {"dtype": check_dtype(dtype), "device": device}
         n = self.layer_sizes
         self.eigenvectors = nn.ParameterList(
             [nn.Parameter(torch.empty(num_models, n[k + 1], n[k], **factory))
@@ -124,7 +126,7 @@ class SpectralEnsemble(SpectralBase):
                 init(phi[m])
         values = eigenvalue_start(eigenvalue_init, self.depth)
         for k, lam in enumerate(self.eigenvalues):
-            value = torch.as_tensor(values[k], dtype=lam.dtype, device=lam.device)
+            value = start_value(values[k], lam, k)
             if value.shape not in ((), lam.shape[1:], lam.shape):
                 raise ConfigError(
                     f"eigenvalue_init for layer {k} has shape {tuple(value.shape)}, expected a "
@@ -267,7 +269,12 @@ def _per_member_loss(loss: str | LossFn) -> Callable[[Tensor, Tensor], Tensor]:
     return torch.func.vmap(fn)
 
 
-def _check_data(ens: SpectralEnsemble, X: Tensor, y: Tensor, what: str) -> tuple[Tensor, Tensor]:
+def _check_data(
+    ens: SpectralEnsemble, X: Tensor, y: Tensor, what: str
+) -> tuple[Tensor, Tensor, bool]:
+    """X and y checked (a float ``(n,)`` / ``(M, n)`` target of a one-output ensemble gets its
+    output axis), and whether y is shared by all members (``(n, ...)``) rather than per member
+    (``(M, n, ...)``, or ``(M, n)`` integer class labels)."""
     ref = ens.eigenvalues[0]
     M = ens.num_models
     if not isinstance(X, Tensor) or not isinstance(y, Tensor):
@@ -278,19 +285,32 @@ def _check_data(ens: SpectralEnsemble, X: Tensor, y: Tensor, what: str) -> tuple
             f"got {tuple(X.shape)}"
         )
     n = X.shape[-2]
-    if y.ndim == X.ndim - 1 and ens.sizes[-1] == 1 and y.is_floating_point():
+    # Shared or per member is read from y's own shape, not from X's: a shared (n, 1) target
+    # next to per-member X is not M = n members, and a shared (n,) one must not broadcast.
+    if y.is_floating_point() and ens.sizes[-1] == 1 and (
+        y.ndim == 1 or (y.ndim == 2 and tuple(y.shape) == (M, n) != (n, 1))
+    ):
         y = y.unsqueeze(-1)
-    if y.ndim not in (1, 2, 3) or y.shape[-2 if y.ndim > 1 else 0] != n:
-        raise ShapeError(f"{what}: y has shape {tuple(y.shape)}, which does not match X's {n} rows")
-    if y.ndim == 3 and y.shape[0] != M:
-        raise ShapeError(f"{what}: y has {y.shape[0]} members, the ensemble {M}")
+    labels = not y.is_floating_point() and tuple(y.shape) == (M, n)
+    shared = not (y.ndim == 3 or labels)
+    rows_ok = y.ndim in (1, 2) and y.shape[0] == n if shared else tuple(y.shape[:2]) == (M, n)
+    if not rows_ok:
+        raise ShapeError(
+            f"{what}: y has shape {tuple(y.shape)}, which does not match X's {n} rows (give "
+            f"(n, ...) targets shared by all members or ({M}, n, ...) ones per member)"
+        )
     if X.dtype != ref.dtype or X.device != ref.device:
         raise ShapeError(
             f"{what}: X is {X.dtype} on {X.device} but the ensemble is {ref.dtype} on {ref.device}"
         )
     if y.device != ref.device:
         raise ShapeError(f"{what}: y is on {y.device} but the ensemble is on {ref.device}")
-    return X, y
+    return X, y, shared
+
+
+def _member_targets(yb: Tensor, M: int, shared: bool) -> Tensor:
+    """Batch targets with the leading model dimension (a view for shared targets)."""
+    return yb.expand(M, *yb.shape) if shared else yb
 
 
 def _rows(t: Tensor, idx: Tensor, shared: bool) -> Tensor:
@@ -303,15 +323,17 @@ def evaluate_ensemble(
 ) -> Tensor:
     """Per-member loss on the whole of ``(X, y)``, shape ``(M,)``, computed in row chunks
     (at most ``chunk`` rows, fewer when M × rows × width would exceed about 2²⁶ numbers)."""
-    X, y = _check_data(ens, X, y, "evaluate_ensemble")
+    X, y, shared_y = _check_data(ens, X, y, "evaluate_ensemble")
     loss_fn = _per_member_loss(loss)
     n = X.shape[-2]
     chunk = max(1, min(chunk, 2**26 // (ens.num_models * max(ens.layer_sizes))))
     total = torch.zeros(ens.num_models, dtype=torch.float64, device=X.device)
     for i in range(0, n, chunk):
         idx = torch.arange(i, min(i + chunk, n), device=X.device)
-        xb, yb = _rows(X, idx, X.ndim == 2), _rows(y, idx, y.ndim < 3)
-        total += loss_fn(ens(xb), yb.expand(ens.num_models, *yb.shape[-2:])).double() * len(idx)
+        xb, yb = _rows(X, idx, X.ndim == 2), _rows(y, idx, shared_y)
+        total += loss_fn(ens(xb), _member_targets(yb, ens.num_models, shared_y)).double() * len(
+            idx
+        )
     return total / n
 
 
@@ -343,7 +365,7 @@ def fit_ensemble(
             pass a saved ``state`` as ``resume`` to continue exactly where it stopped.
     """
     config = config or TrainConfig()
-    X, y = _check_data(ens, X, y, "fit_ensemble")
+    X, y, shared_y = _check_data(ens, X, y, "fit_ensemble")
     n = X.shape[-2]
     if config.drop_last and n < config.batch_size:
         raise ConfigError(f"drop_last with batch_size {config.batch_size} leaves no batch of {n}")
@@ -363,7 +385,7 @@ def fit_ensemble(
     use_penalty = bool((c != 0).any())
     loss_fn = _per_member_loss(loss)
     if validation is not None:
-        validation = _check_data(ens, *validation, "fit_ensemble validation")
+        validation = _check_data(ens, *validation, "fit_ensemble validation")[:2]
 
     params = [p for p in ens.parameters() if p.requires_grad]
     if not params:
@@ -381,8 +403,7 @@ def fit_ensemble(
     def state(epoch: int) -> dict[str, Any]:
         return training_state(epoch, ens, optimizer, generator, history.state(), key="ensemble")
 
-    shared_x, shared_y = X.ndim == 2, y.ndim < 3
-    y_shape = y.shape[-2:] if y.ndim > 1 else y.shape
+    shared_x = X.ndim == 2
     bar = progress_bar(range(start, config.epochs), enable=progress, desc="train ensemble",
                        leave=False, total=config.epochs, initial=start)
     for epoch in bar:
@@ -397,7 +418,7 @@ def fit_ensemble(
             idx = perm[offset : offset + len(b)]
             offset += len(b)
             xb, yb = _rows(X, idx, shared_x), _rows(y, idx, shared_y)
-            task = loss_fn(ens(xb), yb.expand(M, len(b), *y_shape[1:]))
+            task = loss_fn(ens(xb), _member_targets(yb, M, shared_y))
             pen = ens.eigenvalue_penalty(config.penalty_norm, config.penalty_layers)
             objective = (task + c * pen).sum() if use_penalty else task.sum()
             optimizer.zero_grad(set_to_none=True)

@@ -8,10 +8,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ShapeError
 from ..losses import LossFn, resolve_loss
 from ..progress import progress as progress_bar
 from ..spectral.network import SpectralNetwork
@@ -51,9 +52,18 @@ class TrainConfig:
     n_iter_no_change: int | None = None
 
     def __post_init__(self) -> None:
-        if int(self.epochs) < 0:
+        # Integers only: 2.5 epochs would fail deep inside fit(), and int() would truncate.
+        for name in ("epochs", "batch_size", "seed"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer):
+                raise ConfigError(f"{name} must be an integer, got {value!r}")
+        for name in ("lr", "penalty", "penalty_norm"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+                raise ConfigError(f"{name} must be a number, got {value!r}")
+        if self.epochs < 0:
             raise ConfigError(f"epochs must be >= 0, got {self.epochs}")
-        if int(self.batch_size) <= 0:
+        if self.batch_size <= 0:
             raise ConfigError(f"batch_size must be positive, got {self.batch_size}")
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise ConfigError(f"lr must be a positive number, got {self.lr}")
@@ -209,6 +219,9 @@ def fit(
     config = config or TrainConfig()
     if X.shape[0] != y.shape[0]:
         raise ConfigError(f"X and y have {X.shape[0]} and {y.shape[0]} rows")
+    y = _regression_targets(net, y, loss, "y")
+    if validation is not None:
+        validation = (validation[0], _regression_targets(net, validation[1], loss, "validation y"))
     watch = config.restore_best or config.n_iter_no_change is not None
     if watch and validation is None:
         raise ConfigError(
@@ -301,6 +314,22 @@ def fit(
         history.best_epoch = None  # no restore: the net holds the last epoch's parameters
     net.eval()
     return history
+
+
+def _regression_targets(net: SpectralNetwork, y: Tensor, loss: object, name: str) -> Tensor:
+    """For "mse"/"l1", y as ``(n, out)``: torch's losses would broadcast an ``(n,)`` or
+    wrongly shaped target against the ``(n, out)`` prediction into a meaningless loss."""
+    if loss not in ("mse", "l1") or not isinstance(y, Tensor):
+        return y
+    out = net.out_features
+    if y.ndim == 1 and out == 1:
+        return y.unsqueeze(1)
+    if y.ndim != 2 or y.shape[1] != out:
+        raise ShapeError(
+            f"{name} must have shape (n, {out}) to match the network's {out} outputs, "
+            f"got {tuple(y.shape)}"
+        )
+    return y
 
 
 def _snapshot(net: torch.nn.Module) -> dict[str, Tensor]:
