@@ -220,3 +220,14 @@ def test_regression_targets_must_match_the_outputs():
         fit(flat, X, torch.rand(32, 3, dtype=torch.float64), config=config)
     with pytest.raises(ShapeError, match="validation y"):
         fit(flat, X, y, config=config, validation=(X, torch.rand(32, 2, dtype=torch.float64)))
+
+
+def test_out_of_range_class_labels_are_a_clear_error():
+    from sparcs import DataError
+
+    net = SpectralNetwork([2, 4, 3])
+    with pytest.raises(DataError, match=r"labels must be integers in \[0, 3\)"):
+        fit(
+            net, torch.zeros(8, 2), torch.arange(8),
+            config=TrainConfig(epochs=1), loss="cross_entropy",
+        )

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, DataError, ShapeError
 from ..losses import LossFn, resolve_loss
 from ..progress import progress as progress_bar
 from ..spectral.network import SpectralNetwork
@@ -318,10 +318,20 @@ def fit(
 
 def _regression_targets(net: SpectralNetwork, y: Tensor, loss: object, name: str) -> Tensor:
     """For "mse"/"l1", y as ``(n, out)``: torch's losses would broadcast an ``(n,)`` or
-    wrongly shaped target against the ``(n, out)`` prediction into a meaningless loss."""
-    if loss not in ("mse", "l1") or not isinstance(y, Tensor):
+    wrongly shaped target against the ``(n, out)`` prediction into a meaningless loss.
+    For "cross_entropy", class indices must name one of the network's outputs."""
+    if not isinstance(y, Tensor):
         return y
     out = net.out_features
+    if loss == "cross_entropy" and y.ndim == 1 and y.numel():
+        low, high = int(y.min()), int(y.max())
+        if low < 0 or high >= out:
+            raise DataError(
+                f"{name}: class labels must be integers in [0, {out}) for a network with {out} "
+                f"outputs, got labels from {low} to {high}"
+            )
+    if loss not in ("mse", "l1"):
+        return y
     if y.ndim == 1 and out == 1:
         return y.unsqueeze(1)
     if y.ndim != 2 or y.shape[1] != out:
