@@ -146,6 +146,12 @@ class SpectralBase(nn.Module):
     def out_features(self) -> int:
         return self.sizes[-1]
 
+    def with_bias_node(self, x: Tensor) -> Tensor:
+        """``x`` with the constant-1 bias column appended, when the network has a bias node."""
+        if not self.bias:
+            return x
+        return torch.cat((x, x.new_ones((*x.shape[:-1], 1))), dim=-1)
+
     def activation_fn(self) -> Activation:
         """The activation applied to hidden layers, as a callable."""
         return self._activation

@@ -131,8 +131,7 @@ class SpectralNetwork(SpectralBase):
             raise ShapeError(
                 f"input is on {x.device} but the network is on {ref.device}; move one of them"
             )
-        if self.bias:
-            x = torch.cat((x, x.new_ones((*x.shape[:-1], 1))), dim=-1)
+        x = self.with_bias_node(x)
         return x
 
     def forward(self, x: Tensor) -> Tensor:

@@ -206,8 +206,7 @@ class SpectralEnsemble(SpectralBase):
                 f"input is {x.dtype} on {x.device} but the ensemble is {ref.dtype} on "
                 f"{ref.device}; convert one of them"
             )
-        if self.bias:
-            x = torch.cat((x, x.new_ones((*x.shape[:-1], 1))), dim=-1)
+        x = self.with_bias_node(x)
         out = SF.layerwise_forward(
             x, list(self.eigenvectors), list(self.eigenvalues), self._activation
         )
