@@ -25,11 +25,11 @@ __version__ = "0.1.0"
 _LAZY = {
     "Architecture": "sparcs.pruning.architecture",
     "CompactNetwork": "sparcs.pruning.compact",
-    "PruneResult": "sparcs.pruning.prune",
-    "prune": "sparcs.pruning.prune",
-    "pruning_curve": "sparcs.pruning.prune",
-    "SpectralEnsemble": "sparcs.training.ensemble",
-    "fit_ensemble": "sparcs.training.ensemble",
+    "PruneResult": "sparcs.pruning.spectral_prune",
+    "prune": "sparcs.pruning.spectral_prune",
+    "pruning_curve": "sparcs.pruning.spectral_prune",
+    "SpectralEnsemble": "sparcs.spectral.ensemble",
+    "fit_ensemble": "sparcs.spectral.ensemble",
     "SparcsClassifier": "sparcs.estimators.sklearn",
     "SparcsRegressor": "sparcs.estimators.sklearn",
 }

@@ -13,8 +13,8 @@ import torch
 from sparcs import CompactNetwork
 from sparcs.cli.main import main
 from sparcs.experiments import teacher as T
-from sparcs.experiments.rundir import RunDir
 from sparcs.io import read_json
+from sparcs.rundir import RunDir
 from sparcs.training import trainer
 
 CPU = torch.device("cpu")

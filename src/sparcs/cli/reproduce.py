@@ -15,8 +15,8 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..experiments.registry import EXPERIMENTS, load
-from ..experiments.rundir import RunDir
 from ..io import read_json
+from ..rundir import RunDir
 from .common import add_dataclass_arguments, dataclass_from_args, resolve_device
 
 __all__ = ["add_parser", "run", "print_summary"]

@@ -30,7 +30,7 @@ except ImportError as err:  # pragma: no cover - exercised only without the extr
         "pip install sparcs-nas[sklearn]"
     ) from err
 
-from .base import SearchSettings, SpectralFit, fit_search, seed_from
+from ..search.engine import SearchSettings, SpectralFit, fit_search, seed_from
 
 __all__ = ["SparcsClassifier", "SparcsRegressor"]
 

@@ -9,7 +9,7 @@
 from .architecture import Architecture, architecture
 from .compact import CompactNetwork, to_compact
 from .paths import path_strength, path_strength_from, path_tensor
-from .prune import PruneResult, prune, pruning_curve
+from .spectral_prune import PruneResult, prune, pruning_curve
 
 __all__ = [
     "Architecture",

@@ -1,4 +1,4 @@
-"""Training: single networks (:func:`fit`); ensembles live in :mod:`sparcs.training.ensemble`."""
+"""Training: single networks (:func:`fit`); ensembles live in :mod:`sparcs.spectral.ensemble`."""
 
 from .trainer import History, TrainConfig, fit
 

@@ -407,7 +407,7 @@ def _fit_and_prune(
             "training diverged (the loss became NaN or infinite); lower lr or standardize the data"
         )
 
-    from ..pruning.prune import prune  # the pruning stage operates on the trained model
+    from ..pruning.spectral_prune import prune  # the pruning stage operates on the trained model
 
     finetune_history: History | None = None
     if settings.prune_tolerance is None:

@@ -8,7 +8,9 @@ import torch
 
 from sparcs import SpectralNetwork, TrainConfig
 from sparcs.errors import ConfigError, DataError
-from sparcs.estimators.base import (
+from sparcs.estimators.linear import LogisticBaseline, RidgeBaseline
+from sparcs.estimators.metrics import accuracy, log_loss, r2_score
+from sparcs.search.engine import (
     Scaler,
     SearchSettings,
     finetune,
@@ -18,8 +20,6 @@ from sparcs.estimators.base import (
     seed_from,
     split_indices,
 )
-from sparcs.estimators.linear import LogisticBaseline, RidgeBaseline
-from sparcs.estimators.metrics import accuracy, log_loss, r2_score
 
 
 def test_split_is_a_partition_and_stratified():

@@ -40,7 +40,7 @@ from ..spectral.base import (
     start_value,
 )
 from ..spectral.network import SpectralNetwork
-from .trainer import (
+from ..training.trainer import (
     History,
     TrainConfig,
     epoch_batches,
