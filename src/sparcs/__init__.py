@@ -29,7 +29,7 @@ _LAZY = {
     "prune": "sparcs.pruning.spectral_prune",
     "pruning_curve": "sparcs.pruning.spectral_prune",
     "SpectralEnsemble": "sparcs.spectral.ensemble",
-    "fit_ensemble": "sparcs.spectral.ensemble",
+    "fit_ensemble": "sparcs.training.ensemble",
     "SparcsClassifier": "sparcs.estimators.sklearn",
     "SparcsRegressor": "sparcs.estimators.sklearn",
 }

@@ -7,19 +7,14 @@ import pytest
 import torch
 
 from sparcs import SpectralNetwork, TrainConfig
+from sparcs.devices import resolve_device
 from sparcs.errors import ConfigError, DataError
 from sparcs.estimators.linear import LogisticBaseline, RidgeBaseline
 from sparcs.estimators.metrics import accuracy, log_loss, r2_score
-from sparcs.search.engine import (
-    Scaler,
-    SearchSettings,
-    finetune,
-    fit_search,
-    resolve_device,
-    run_model,
-    seed_from,
-    split_indices,
-)
+from sparcs.search._data import Scaler, seed_from, split_indices
+from sparcs.search.engine import fit_search, run_model
+from sparcs.search.settings import SearchSettings
+from sparcs.training.finetune import finetune
 
 
 def test_split_is_a_partition_and_stratified():

@@ -1,37 +1,22 @@
-"""Many independent spectral networks trained as one batched program.
+"""Many independent spectral networks of the same sizes, stored as one batched module.
 
 Every tensor carries a leading model dimension M: eigenvectors ``(M, n_{k+1}, n_k)``, eigenvalues
 ``(M, n_k)``, inputs ``(M, batch, n_0)``. The forward pass is the same
 :func:`sparcs.spectral.functional.layerwise_forward` as a single :class:`SpectralNetwork`, now on
-batched matrix products. Training minimizes Σ_m (task_m + c_m · pen_m) with one Adam over the
-stacked tensors: the gradient of member m's slice is the gradient of its own objective, and Adam is
-elementwise, so each member takes exactly the steps :func:`sparcs.training.fit` would take.
-
-Example:
-    >>> import torch
-    >>> from sparcs.training import TrainConfig
-    >>> ens = SpectralEnsemble(4, [2, 8, 1], bias=True)
-    >>> X = torch.rand(4, 64, 2); y = X.sum(-1, keepdim=True)
-    >>> hist = fit_ensemble(ens, X, y, config=TrainConfig(epochs=2, batch_size=16))
-    >>> hist.losses().shape
-    torch.Size([2, 4])
+batched matrix products. :func:`sparcs.training.ensemble.fit_ensemble` trains them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
 
 import torch
 from torch import Tensor, nn
 
 from ..errors import ConfigError, ShapeError
-from ..losses import LossFn, resolve_loss
-from ..progress import progress as progress_bar
-from ..spectral import functional as SF
-from ..spectral.activations import Activation
-from ..spectral.base import (
+from . import functional as SF
+from .activations import Activation
+from .base import (
     Init,
     SpectralBase,
     check_dtype,
@@ -39,16 +24,9 @@ from ..spectral.base import (
     resolve_eigenvector_init,
     start_value,
 )
-from ..spectral.network import SpectralNetwork
-from ..training.trainer import (
-    History,
-    TrainConfig,
-    epoch_batches,
-    load_training_state,
-    training_state,
-)
+from .network import SpectralNetwork
 
-__all__ = ["SpectralEnsemble", "EnsembleHistory", "fit_ensemble", "evaluate_ensemble"]
+__all__ = ["SpectralEnsemble"]
 
 
 class SpectralEnsemble(SpectralBase):
@@ -220,225 +198,3 @@ class SpectralEnsemble(SpectralBase):
     def extra_repr(self) -> str:
         return (f"num_models={self.num_models}, sizes={self.sizes}, "
                 f"activation={self.activation!r}, bias={self.bias}")
-
-
-@dataclass
-class EnsembleHistory:
-    """Per-epoch records, one value per member: ``loss[e]`` and ``penalty[e]`` are ``(M,)``,
-    ``mean_abs_eigenvalues[e]`` is ``(L, M)``, ``val_loss[e]`` is ``(M,)`` (CPU tensors)."""
-
-    loss: list[Tensor] = field(default_factory=list)
-    penalty: list[Tensor] = field(default_factory=list)
-    val_loss: list[Tensor] = field(default_factory=list)
-    mean_abs_eigenvalues: list[Tensor] = field(default_factory=list)
-
-    def losses(self) -> Tensor:
-        """Training loss as an ``(epochs, M)`` tensor."""
-        return torch.stack(self.loss) if self.loss else torch.empty(0, 0)
-
-    def member(self, m: int) -> History:
-        """Member ``m``'s records as the :class:`History` that :func:`fit` returns."""
-        return History(
-            loss=[float(t[m]) for t in self.loss],
-            penalty=[float(t[m]) for t in self.penalty],
-            val_loss=[float(t[m]) for t in self.val_loss],
-            mean_abs_eigenvalues=[t[:, m].tolist() for t in self.mean_abs_eigenvalues],
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: [t.tolist() for t in getattr(self, k)]
-                for k in ("loss", "penalty", "val_loss", "mean_abs_eigenvalues")}
-
-    def state(self) -> dict[str, list[Tensor]]:
-        return {k: list(getattr(self, k))
-                for k in ("loss", "penalty", "val_loss", "mean_abs_eigenvalues")}
-
-    @classmethod
-    def from_state(cls, state: Mapping[str, list[Tensor]]) -> EnsembleHistory:
-        return cls(**{k: list(v) for k, v in state.items()})
-
-
-def _per_member_loss(loss: str | LossFn) -> Callable[[Tensor, Tensor], Tensor]:
-    """A loss mapping ``(M, batch, ...)`` predictions and targets to ``(M,)``."""
-    if loss == "mse":
-        return lambda p, t: (p - t).square().flatten(1).mean(1)
-    if loss == "l1":
-        return lambda p, t: (p - t).abs().flatten(1).mean(1)
-    fn = resolve_loss(loss)
-    return torch.func.vmap(fn)
-
-
-def _check_data(
-    ens: SpectralEnsemble, X: Tensor, y: Tensor, what: str
-) -> tuple[Tensor, Tensor, bool]:
-    """X and y checked (a float ``(n,)`` / ``(M, n)`` target of a one-output ensemble gets its
-    output axis), and whether y is shared by all members (``(n, ...)``) rather than per member
-    (``(M, n, ...)``, or ``(M, n)`` integer class labels)."""
-    ref = ens.eigenvalues[0]
-    M = ens.num_models
-    if not isinstance(X, Tensor) or not isinstance(y, Tensor):
-        raise ShapeError(f"{what}: X and y must be torch tensors (see sparcs.data.as_tensor)")
-    if X.ndim not in (2, 3) or (X.ndim == 3 and X.shape[0] != M) or X.shape[-1] != ens.sizes[0]:
-        raise ShapeError(
-            f"{what}: X must have shape ({M}, n, {ens.sizes[0]}) or (n, {ens.sizes[0]}), "
-            f"got {tuple(X.shape)}"
-        )
-    n = X.shape[-2]
-    # Shared or per member is read from y's own shape, not from X's: a shared (n, 1) target
-    # next to per-member X is not M = n members, and a shared (n,) one must not broadcast.
-    if y.is_floating_point() and ens.sizes[-1] == 1 and (
-        y.ndim == 1 or (y.ndim == 2 and tuple(y.shape) == (M, n) != (n, 1))
-    ):
-        y = y.unsqueeze(-1)
-    labels = not y.is_floating_point() and tuple(y.shape) == (M, n)
-    shared = not (y.ndim == 3 or labels)
-    rows_ok = y.ndim in (1, 2) and y.shape[0] == n if shared else tuple(y.shape[:2]) == (M, n)
-    if not rows_ok:
-        raise ShapeError(
-            f"{what}: y has shape {tuple(y.shape)}, which does not match X's {n} rows (give "
-            f"(n, ...) targets shared by all members or ({M}, n, ...) ones per member)"
-        )
-    if X.dtype != ref.dtype or X.device != ref.device:
-        raise ShapeError(
-            f"{what}: X is {X.dtype} on {X.device} but the ensemble is {ref.dtype} on {ref.device}"
-        )
-    if y.device != ref.device:
-        raise ShapeError(f"{what}: y is on {y.device} but the ensemble is on {ref.device}")
-    return X, y, shared
-
-
-def _member_targets(yb: Tensor, M: int, shared: bool) -> Tensor:
-    """Batch targets with the leading model dimension (a view for shared targets)."""
-    return yb.expand(M, *yb.shape) if shared else yb
-
-
-def _rows(t: Tensor, idx: Tensor, shared: bool) -> Tensor:
-    return t.index_select(0 if shared else 1, idx)
-
-
-@torch.no_grad()
-def evaluate_ensemble(
-    ens: SpectralEnsemble, X: Tensor, y: Tensor, *, loss: str | LossFn = "mse", chunk: int = 8192
-) -> Tensor:
-    """Per-member loss on the whole of ``(X, y)``, shape ``(M,)``, computed in row chunks
-    (at most ``chunk`` rows, fewer when M × rows × width would exceed about 2²⁶ numbers)."""
-    X, y, shared_y = _check_data(ens, X, y, "evaluate_ensemble")
-    loss_fn = _per_member_loss(loss)
-    n = X.shape[-2]
-    chunk = max(1, min(chunk, 2**26 // (ens.num_models * max(ens.layer_sizes))))
-    total = torch.zeros(ens.num_models, dtype=torch.float64, device=X.device)
-    for i in range(0, n, chunk):
-        idx = torch.arange(i, min(i + chunk, n), device=X.device)
-        xb, yb = _rows(X, idx, X.ndim == 2), _rows(y, idx, shared_y)
-        total += loss_fn(ens(xb), _member_targets(yb, ens.num_models, shared_y)).double() * len(
-            idx
-        )
-    return total / n
-
-
-def fit_ensemble(
-    ens: SpectralEnsemble,
-    X: Tensor,
-    y: Tensor,
-    *,
-    config: TrainConfig | None = None,
-    penalty: float | Tensor | None = None,
-    loss: str | LossFn = "mse",
-    validation: tuple[Tensor, Tensor] | None = None,
-    progress: bool = False,
-    callback: Callable[[int, EnsembleHistory], None] | None = None,
-    checkpoint: Callable[[dict[str, Any]], None] | None = None,
-    checkpoint_every: int = 1,
-    resume: Mapping[str, Any] | None = None,
-) -> EnsembleHistory:
-    """Train every member of ``ens`` in place; the same math as :func:`sparcs.training.fit`.
-
-    Args:
-        X, y: ``(M, n, d)`` / ``(M, n, out)`` (each member its own data) or ``(n, d)`` /
-            ``(n, out)`` shared by all; tensors on the ensemble's device (X in its dtype).
-        config: epochs, batch size, lr, penalty norm and layers, ``seed`` (batch order). All
-            members see the same batch order, the one :func:`fit` uses for this seed.
-        penalty: c per member, a float or an ``(M,)`` tensor; default ``config.penalty``.
-        callback: ``callback(epoch, history)`` after every epoch (after any checkpoint).
-        checkpoint: ``checkpoint(state)`` every ``checkpoint_every`` epochs and after the last;
-            pass a saved ``state`` as ``resume`` to continue exactly where it stopped.
-    """
-    config = config or TrainConfig()
-    X, y, shared_y = _check_data(ens, X, y, "fit_ensemble")
-    n = X.shape[-2]
-    if config.drop_last and n < config.batch_size:
-        raise ConfigError(f"drop_last with batch_size {config.batch_size} leaves no batch of {n}")
-    if getattr(config, "restore_best", False) or getattr(config, "n_iter_no_change", None):
-        raise ConfigError(
-            "fit_ensemble does not early-stop: leave restore_best and n_iter_no_change unset "
-            "(members would stop at different epochs)"
-        )
-    if checkpoint_every < 1:
-        raise ConfigError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
-    M = ens.num_models
-    ref = ens.eigenvalues[0]
-    c = config.penalty if penalty is None else penalty
-    c = torch.as_tensor(c, dtype=ref.dtype, device=ref.device)
-    if c.ndim > 1 or (c.ndim == 1 and c.shape[0] != M) or bool((c < 0).any()):
-        raise ConfigError(f"penalty must be a float >= 0 or a ({M},) tensor of them")
-    use_penalty = bool((c != 0).any())
-    loss_fn = _per_member_loss(loss)
-    if validation is not None:
-        validation = _check_data(ens, *validation, "fit_ensemble validation")[:2]
-
-    params = [p for p in ens.parameters() if p.requires_grad]
-    if not params:
-        raise ConfigError("the ensemble has no trainable parameter: everything is frozen")
-    # Fused Adam (one kernel per step) on CUDA; the default on CPU, which fit() also uses.
-    fused = {"fused": True} if ref.device.type == "cuda" else {}
-    optimizer = torch.optim.Adam(params, lr=config.lr, **fused)
-    generator = torch.Generator().manual_seed(config.seed)
-    history = EnsembleHistory()
-    start = 0
-    if resume is not None:
-        start = load_training_state(resume, ens, optimizer, generator, key="ensemble")
-        history = EnsembleHistory.from_state(resume["history"])
-
-    def state(epoch: int) -> dict[str, Any]:
-        return training_state(epoch, ens, optimizer, generator, history.state(), key="ensemble")
-
-    shared_x = X.ndim == 2
-    bar = progress_bar(range(start, config.epochs), enable=progress, desc="train ensemble",
-                       leave=False, total=config.epochs, initial=start)
-    for epoch in bar:
-        ens.train()
-        batches = epoch_batches(n, config.batch_size, generator, drop_last=config.drop_last)
-        # One host→device copy per epoch, not per step; slicing stays on the device.
-        perm = torch.cat(batches).to(X.device) if batches else torch.empty(0, dtype=torch.long)
-        task_sum = torch.zeros(M, dtype=torch.float64, device=X.device)
-        pen_sum = torch.zeros(M, dtype=torch.float64, device=X.device)
-        seen, offset = 0, 0
-        for b in batches:
-            idx = perm[offset : offset + len(b)]
-            offset += len(b)
-            xb, yb = _rows(X, idx, shared_x), _rows(y, idx, shared_y)
-            task = loss_fn(ens(xb), _member_targets(yb, M, shared_y))
-            pen = ens.eigenvalue_penalty(config.penalty_norm, config.penalty_layers)
-            objective = (task + c * pen).sum() if use_penalty else task.sum()
-            optimizer.zero_grad(set_to_none=True)
-            objective.backward()
-            optimizer.step()
-            task_sum += task.detach().double() * len(b)
-            pen_sum += pen.detach().double() * len(b)
-            seen += len(b)
-        history.loss.append((task_sum / max(seen, 1)).cpu())
-        history.penalty.append((pen_sum / max(seen, 1)).cpu())
-        history.mean_abs_eigenvalues.append(ens.mean_abs_eigenvalues().cpu())
-        if validation is not None:
-            ens.eval()
-            history.val_loss.append(evaluate_ensemble(ens, *validation, loss=loss).cpu())
-        if hasattr(bar, "set_postfix"):
-            bar.set_postfix(loss=f"{float(history.loss[-1].mean()):.4g}")
-        if checkpoint is not None and (
-            (epoch + 1) % checkpoint_every == 0 or epoch + 1 == config.epochs
-        ):
-            checkpoint(state(epoch + 1))
-        if callback is not None:
-            callback(epoch, history)
-    ens.eval()
-    return history

@@ -135,7 +135,7 @@ def training_state(
     """The resumable state after ``epoch`` finished epochs: a CPU copy of the model under
     ``key``, a copy of the Adam state, the batch-order generator, ``history`` and any ``extra``
     entries. A snapshot (later steps do not change it), so it may be kept in memory.
-    :func:`fit` and :func:`sparcs.spectral.ensemble.fit_ensemble` save it, and
+    :func:`fit` and :func:`sparcs.training.ensemble.fit_ensemble` save it, and
     :func:`load_training_state` puts it back."""
     return {
         "epoch": epoch,
