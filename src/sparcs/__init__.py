@@ -25,6 +25,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "Architecture": "sparcs.pruning.architecture",
     "CompactNetwork": "sparcs.pruning.compact",
+    "architecture_of": "sparcs.pruning.architecture",
+    "to_compact": "sparcs.pruning.compact",
     "PruneResult": "sparcs.pruning.spectral_prune",
     "prune": "sparcs.pruning.spectral_prune",
     "pruning_curve": "sparcs.pruning.spectral_prune",
@@ -50,10 +52,12 @@ __all__ = [
     "SpectralLinear",
     "SpectralNetwork",
     "TrainConfig",
+    "architecture_of",
     "fit",
     "fit_ensemble",
     "prune",
     "pruning_curve",
+    "to_compact",
 ]
 
 

@@ -25,6 +25,8 @@ from torch import Tensor, nn
 from ..devices import resolve_device
 from ..errors import ConfigError, DataError
 from ..losses import resolve_loss
+from ..pruning.architecture import architecture_of
+from ..pruning.compact import to_compact
 from ..spectral.network import SpectralNetwork
 from ..training.finetune import finetune
 from ..training.trainer import History, fit
@@ -215,8 +217,8 @@ def _fit_and_prune(
 
     finetune_history: History | None = None
     if settings.prune_tolerance is None:
-        compact = net.to_compact(0.0)
-        architecture = net.architecture(0.0)
+        compact = to_compact(net, 0.0)
+        architecture = architecture_of(net, 0.0)
         curve: list[dict] = []
         threshold = 0.0
         losses: dict[str, float] = {}
@@ -237,7 +239,7 @@ def _fit_and_prune(
             losses["finetuned"] = _val_loss(tuned, X_val, y_val, loss)
             if not math.isfinite(losses["finetuned"]):
                 raise DataError("fine-tuning diverged (the loss became NaN or infinite); lower lr")
-            compact = tuned.to_compact(0.0)
+            compact = to_compact(tuned, 0.0)
             architecture = compact.architecture
     # Results live on the CPU so that fitted models pickle and load anywhere.
     net = net.to("cpu")
