@@ -33,7 +33,7 @@ from ..training.trainer import History, fit
 from ._data import Scaler, split_indices
 from .settings import SearchSettings
 
-__all__ = ["TASKS", "SpectralFit", "fit_search", "run_model"]
+__all__ = ["TASKS", "SearchResult", "fit_search", "run_model"]
 
 TASKS = ("regression", "classification")
 _PREDICT_CHUNK = 65536
@@ -43,7 +43,7 @@ _SINGLE_THREAD_WORK = 2**24
 
 
 @dataclass
-class SpectralFit:
+class SearchResult:
     """A finished search: the trained network, its pruned compact form and how it was found.
 
     ``network`` is the trained, unpruned network; ``compact`` the pruned (and, with
@@ -116,12 +116,14 @@ def fit_search(
     task: str,
     n_classes: int | None = None,
     settings: SearchSettings | None = None,
-) -> SpectralFit:
+    progress: bool = False,
+) -> SearchResult:
     """Train ``SpectralNetwork([d, *max_hidden, out], bias=True)`` from the perceptron start,
     prune it on a held-out validation part and build the compact model.
 
     ``X`` is a finite float array ``(n, d)``. For regression ``y`` is ``(n,)`` or ``(n, k)``;
     for classification it holds class codes ``0 … n_classes−1`` and the network outputs logits.
+    ``progress`` shows a progress bar while training.
     """
     settings = settings or SearchSettings()
     if task not in TASKS:
@@ -174,7 +176,7 @@ def fit_search(
         return _fit_and_prune(
             task, tensors(train_idx), tensors(val_idx) if len(val_idx) else None,
             [X.shape[1], *settings.max_hidden, n_out], settings, device,
-            x_scaler=x_scaler, y_scaler=y_scaler,
+            x_scaler=x_scaler, y_scaler=y_scaler, progress=progress,
         )
     finally:
         torch.set_num_threads(threads)
@@ -190,7 +192,8 @@ def _fit_and_prune(
     *,
     x_scaler: Scaler,
     y_scaler: Scaler | None,
-) -> SpectralFit:
+    progress: bool,
+) -> SearchResult:
     loss = "cross_entropy" if task == "classification" else "mse"
     X_train, y_train = train
     # Without a validation part, pruning is judged on the training rows.
@@ -206,7 +209,7 @@ def _fit_and_prune(
         config=settings.train_config(validation=val is not None),
         loss=loss,
         validation=val,
-        progress=bool(settings.verbose),
+        progress=progress,
     )
     if not all(math.isfinite(v) for v in history.loss[-1:]):
         raise DataError(
@@ -244,7 +247,7 @@ def _fit_and_prune(
     # Results live on the CPU so that fitted models pickle and load anywhere.
     net = net.to("cpu")
     compact = compact.to("cpu")
-    return SpectralFit(
+    return SearchResult(
         task=task,
         network=net,
         compact=compact,
