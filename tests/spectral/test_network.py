@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch.autograd import gradcheck
 
-from sparcs import ConfigError, ShapeError, SpectralNetwork
+from sparcs import ConfigError, ShapeError, SpectralNetwork, TensorTypeError
 
 from ..conftest import cuda
 
@@ -170,9 +170,9 @@ def test_bad_input_is_a_clear_error():
         net(torch.randn(5, 4))
     with pytest.raises(ShapeError, match=r"shape \(batch, 3\)"):
         net(torch.randn(3))
-    with pytest.raises(ShapeError, match="dtype"):
+    with pytest.raises(TensorTypeError, match="dtype"):
         net(torch.randn(5, 3, dtype=torch.float64))
-    with pytest.raises(ShapeError, match=r"torch\.Tensor"):
+    with pytest.raises(TensorTypeError, match=r"torch\.Tensor"):
         net([[1.0, 2.0, 3.0]])
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 import torch
 from torch import Tensor, nn
 
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, ShapeError, TensorTypeError
 from . import functional as SF
 from .activations import Activation
 from .base import (
@@ -172,7 +172,7 @@ class SpectralEnsemble(SpectralBase):
         ``(M, batch, sizes[-1])``."""
         ref = self.eigenvalues[0]
         if not isinstance(x, Tensor):
-            raise ShapeError(f"input must be a torch.Tensor, got {type(x).__name__}")
+            raise TensorTypeError(f"input must be a torch.Tensor, got {type(x).__name__}")
         ok = x.ndim == 2 or (x.ndim == 3 and x.shape[0] == self.num_models)
         if not ok or x.shape[-1] != self.sizes[0]:
             raise ShapeError(
@@ -180,7 +180,7 @@ class SpectralEnsemble(SpectralBase):
                 f"(batch, {self.sizes[0]}), got {tuple(x.shape)}"
             )
         if x.dtype != ref.dtype or x.device != ref.device:
-            raise ShapeError(
+            raise TensorTypeError(
                 f"input is {x.dtype} on {x.device} but the ensemble is {ref.dtype} on "
                 f"{ref.device}; convert one of them"
             )

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 import torch
 from torch import Tensor, nn
 
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, ShapeError, TensorTypeError
 from . import functional as SF
 from .activations import Activation
 from .base import (
@@ -111,19 +111,19 @@ class SpectralNetwork(SpectralBase):
     # ------------------------------------------------------------------ forward
     def _prepare_input(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor):
-            raise ShapeError(f"input must be a torch.Tensor, got {type(x).__name__}")
+            raise TensorTypeError(f"input must be a torch.Tensor, got {type(x).__name__}")
         ref = self.eigenvalues[0]
         if x.ndim != 2 or x.shape[-1] != self.in_features:
             raise ShapeError(
                 f"input must have shape (batch, {self.in_features}), got {tuple(x.shape)}"
             )
         if x.dtype != ref.dtype:
-            raise ShapeError(
+            raise TensorTypeError(
                 f"input dtype {x.dtype} does not match the network's {ref.dtype}; "
                 f"convert with x.to({ref.dtype}) or the network with net.to({x.dtype})"
             )
         if x.device != ref.device:
-            raise ShapeError(
+            raise TensorTypeError(
                 f"input is on {x.device} but the network is on {ref.device}; move one of them"
             )
         x = self.with_bias_node(x)

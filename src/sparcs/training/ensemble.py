@@ -24,7 +24,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, ShapeError, TensorTypeError
 from ..losses import LossFn, resolve_loss
 from ..progress import progress as progress_bar
 from ..spectral.ensemble import SpectralEnsemble
@@ -94,7 +94,7 @@ def _check_data(
     ref = ens.eigenvalues[0]
     M = ens.num_models
     if not isinstance(X, Tensor) or not isinstance(y, Tensor):
-        raise ShapeError(f"{what}: X and y must be torch tensors (see sparcs.data.as_tensor)")
+        raise TensorTypeError(f"{what}: X and y must be torch tensors (see sparcs.data.as_tensor)")
     if X.ndim not in (2, 3) or (X.ndim == 3 and X.shape[0] != M) or X.shape[-1] != ens.sizes[0]:
         raise ShapeError(
             f"{what}: X must have shape ({M}, n, {ens.sizes[0]}) or (n, {ens.sizes[0]}), "
@@ -116,11 +116,11 @@ def _check_data(
             f"(n, ...) targets shared by all members or ({M}, n, ...) ones per member)"
         )
     if X.dtype != ref.dtype or X.device != ref.device:
-        raise ShapeError(
+        raise TensorTypeError(
             f"{what}: X is {X.dtype} on {X.device} but the ensemble is {ref.dtype} on {ref.device}"
         )
     if y.device != ref.device:
-        raise ShapeError(f"{what}: y is on {y.device} but the ensemble is on {ref.device}")
+        raise TensorTypeError(f"{what}: y is on {y.device} but the ensemble is on {ref.device}")
     return X, y, shared
 
 
