@@ -278,7 +278,7 @@ def to_compact(net: SpectralNetwork, threshold: float = 0.0) -> CompactNetwork:
             f"the network uses {net.activation!r}"
         )
     lv = analyse(net, threshold)
-    input_index, plan = compact_plan(lv, net.bias)
+    input_index, plan = compact_plan(lv, net.has_bias_node)
     config = {
         "in_features": net.in_features,
         "out_features": net.out_features,

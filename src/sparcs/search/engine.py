@@ -24,7 +24,7 @@ from torch import Tensor, nn
 
 from ..devices import resolve_device
 from ..errors import ConfigError, DataError
-from ..losses import resolve_loss
+from ..losses import mean_loss, resolve_loss
 from ..pruning.architecture import architecture_of
 from ..pruning.compact import to_compact
 from ..spectral.network import SpectralNetwork
@@ -239,7 +239,8 @@ def _fit_and_prune(
                 config=replace(settings.train_config(), epochs=int(settings.finetune_epochs),
                                restore_best=False, n_iter_no_change=None),
             )
-            losses["finetuned"] = _val_loss(tuned, X_val, y_val, loss)
+            tuned.eval()
+            losses["finetuned"] = mean_loss(tuned, X_val, y_val, resolve_loss(loss))
             if not math.isfinite(losses["finetuned"]):
                 raise DataError("fine-tuning diverged (the loss became NaN or infinite); lower lr")
             compact = to_compact(tuned, 0.0)
@@ -262,15 +263,3 @@ def _fit_and_prune(
         losses=losses,
         finetune_history=finetune_history,
     )
-
-
-@torch.no_grad()
-def _val_loss(net: SpectralNetwork, X: Tensor, y: Tensor, loss: str) -> float:
-    net.eval()
-    loss_fn = resolve_loss(loss)
-    total = 0.0
-    for i in range(0, X.shape[0], _PREDICT_CHUNK):
-        total += float(loss_fn(net(X[i : i + _PREDICT_CHUNK]), y[i : i + _PREDICT_CHUNK])) * len(
-            X[i : i + _PREDICT_CHUNK]
-        )
-    return total / X.shape[0]

@@ -314,7 +314,7 @@ def _export(
         fitted.compact.save(tmp / MODEL_DIR)
         net = fitted.network
         save_torch(tmp / "network.pt", {
-            "sizes": net.sizes, "bias": net.bias, "activation": net.activation,
+            "sizes": net.sizes, "bias": net.has_bias_node, "activation": net.activation,
             "state_dict": net.state_dict(),
         })
         fitted.architecture.to_json(tmp / "architecture.json")

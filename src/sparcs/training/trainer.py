@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 
 from ..errors import ConfigError, DataError, ShapeError
-from ..losses import LossFn, resolve_loss
+from ..losses import LossFn, mean_loss, resolve_loss
 from ..progress import progress as progress_bar
 from ..spectral.network import SpectralNetwork
 
@@ -112,14 +112,6 @@ def make_optimizer(net: torch.nn.Module, lr: float) -> torch.optim.Adam:
     if not params:
         raise ConfigError("the network has no trainable parameter: everything is frozen")
     return torch.optim.Adam(params, lr=lr)
-
-
-@torch.no_grad()
-def _evaluate(net: SpectralNetwork, X: Tensor, y: Tensor, loss_fn: LossFn, chunk: int) -> float:
-    total = 0.0
-    for i in range(0, X.shape[0], chunk):
-        total += float(loss_fn(net(X[i : i + chunk]), y[i : i + chunk])) * len(X[i : i + chunk])
-    return total / X.shape[0]
 
 
 def training_state(
@@ -252,7 +244,7 @@ def fit(
             stalled = int(early["stalled"])
     elif watch:
         net.eval()
-        best_loss = _evaluate(net, *validation, loss_fn, 8192)
+        best_loss = mean_loss(net, *validation, loss_fn)
         best_state = _snapshot(net) if config.restore_best else None
         history.best_epoch = 0
 
@@ -284,7 +276,7 @@ def fit(
             )
             if validation is not None:
                 net.eval()
-                history.val_loss.append(_evaluate(net, *validation, loss_fn, 8192))
+                history.val_loss.append(mean_loss(net, *validation, loss_fn))
             if hasattr(bar, "set_postfix"):
                 bar.set_postfix(loss=f"{history.loss[-1]:.4g}")
             if callback is not None:
