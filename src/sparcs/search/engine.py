@@ -24,6 +24,7 @@ from torch import Tensor, nn
 
 from ..devices import resolve_device
 from ..errors import ConfigError, DataError
+from ..estimators.metrics import softmax
 from ..losses import mean_loss, resolve_loss
 from ..pruning.architecture import architecture_of
 from ..pruning.compact import to_compact
@@ -82,10 +83,7 @@ class SearchResult:
 
     def predict_proba(self, X: np.ndarray, *, model: str = "compact") -> np.ndarray:
         """Class probabilities (softmax of the logits), rows summing to 1."""
-        Z = self.outputs(X, model=model)
-        Z = Z - Z.max(axis=1, keepdims=True)
-        P = np.exp(Z)
-        return P / P.sum(axis=1, keepdims=True)
+        return softmax(self.outputs(X, model=model))
 
 
 def _param_of(net: nn.Module) -> Tensor | None:

@@ -26,7 +26,6 @@ from .data import (
     linear_baseline_r2,
     make_data,
     predict,
-    r2_score,
     random_rotation,
     teacher_data,
 )
@@ -43,7 +42,6 @@ __all__ = [
     "make_data",
     "make_student",
     "predict",
-    "r2_score",
     "random_rotation",
     "run",
     "run_study",
