@@ -1,4 +1,4 @@
-"""The teacher–student experiment (SPEC §5.2): data, baseline, end-to-end tiny run, resume."""
+"""The teacher–student experiment (docs/math.md §10.2): data, baseline, tiny run, resume."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ def trained() -> tuple[SpectralNetwork, torch.Tensor, torch.Tensor]:
     X = torch.rand(768, 2, generator=gen, dtype=torch.float64) * 2 - 1
     y = (X[:, :1] ** 2 + 0.5 * X[:, 1:]).abs()
     torch.manual_seed(0)
-    # λ_0 fixed at 0 (as in SPEC §5.2), so first-layer nodes die one by one with their λ_1.
+    # λ_0 fixed at 0 (as in docs/math.md §10.2), so first-layer nodes die one by one with their λ_1.
     net = SpectralNetwork([2, 16, 16, 1], bias=True, dtype=torch.float64, freeze_eigenvalues=[0])
     config = TrainConfig(epochs=20, batch_size=64, lr=1e-2, penalty=1e-3)
     fit(net, X[:512], y[:512], config=config)

@@ -1,4 +1,4 @@
-"""Linear-to-nonlinear transition (paper Figs. 7, 11–15; SPEC §5.1).
+"""Linear-to-nonlinear transition (paper Figs. 7, 11–15; docs/math.md §10.1).
 
 The target blends a linear and a quadratic function of x ∈ [−1, 1]²,
 
@@ -88,7 +88,7 @@ class Config:
 
 PRESETS: dict[str, Config] = {
     "paper": Config(),
-    # The paper's grid and data size with 5 samples and 20 epochs (SPEC §5.1's batched check).
+    # The paper's grid and data size with 5 samples and 20 epochs: a batched check of the grid.
     "quick": Config(samples=5, epochs=20, checkpoint_every=5),
     "tiny": Config(
         alphas=[0.0, 0.5, 1.0], samples=2, points=200, hidden=16, epochs=2, batch_size=50,
@@ -98,7 +98,8 @@ PRESETS: dict[str, Config] = {
 
 
 def target(x: Tensor, alpha: Tensor | float, beta: Tensor | float) -> Tensor:
-    """y(x) of SPEC §5.1 for inputs ``(..., n, d)``; alpha/beta broadcast over leading dims."""
+    """y(x) of docs/math.md §10.1 for inputs ``(..., n, d)``; alpha/beta broadcast over leading
+    dims."""
     w = 0.5 * (1 + torch.tanh(torch.as_tensor(beta * (alpha - 0.5), dtype=x.dtype)))
     w = w.to(x.device).reshape(*w.shape, 1)
     return ((1 - w) * x.mean(-1) + w * x.square().mean(-1)).unsqueeze(-1)

@@ -1,4 +1,4 @@
-"""Spectral pruning (SPEC §4): zero small eigenvalues, watch the validation loss, keep the
+"""Spectral pruning (docs/math.md §8): zero small eigenvalues, watch the validation loss, keep the
 smallest network within a tolerance.
 
 >>> import torch, sparcs

@@ -22,7 +22,7 @@ __all__ = ["collapsed", "run_study"]
 
 def collapsed(lam1: float, lam2: float, ratio: float, small: float = 1e-3) -> str:
     """Which hidden layer's eigenvalues collapsed: only λ_1 → 0 removes a layer (layer 2 keeps
-    receiving φ_1 Λ_1 x_1 when λ_2 = 0, SPEC §1), both → 0 leaves a linear network."""
+    receiving φ_1 Λ_1 x_1 when λ_2 = 0, docs/math.md §6), both → 0 leaves a linear network."""
     if max(lam1, lam2) < small:
         return "both"
     if lam1 <= ratio * lam2:
