@@ -29,12 +29,12 @@ from torch import Tensor
 from ..errors import ConfigError
 from ..io import write_csv
 from ..pruning.paths import path_strength_from
+from ..report import Report
 from ..rundir import RunDir
 from ..spectral.ensemble import SpectralEnsemble
 from ..spectral.network import SpectralNetwork
 from ..training.ensemble import evaluate_ensemble, fit_ensemble
 from ..training.trainer import TrainConfig
-from .report import Report
 
 __all__ = ["Config", "PRESETS", "run", "target"]
 
