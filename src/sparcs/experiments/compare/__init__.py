@@ -2,7 +2,7 @@
 and budget; accuracy, compact size and search cost side by side.
 
 >>> from sparcs.experiments.compare import preset
->>> preset("tiny", methods=["linear"]).methods
+>>> preset("tiny", suite="teacher", methods=["linear"]).methods
 ['linear']
 """
 

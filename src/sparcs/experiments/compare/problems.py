@@ -54,6 +54,9 @@ class Problem:
         return "r2" if self.task == "regression" else "accuracy"
 
     def split(self, seed: int, test_fraction: float, validation_fraction: float) -> Split:
+        if not np.isfinite(self.X).all():
+            raise DataError(f"{self.name}: the features hold "
+                            f"{int((~np.isfinite(self.X)).sum())} NaN or infinite values")
         codes = self.y if self.task == "classification" else None
         fit_rows, test_rows = split_indices(len(self.y), test_fraction, seed, stratify=codes)
         if len(test_rows) < 2:

@@ -35,7 +35,7 @@ class CompareSettings:
     )
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2],
                              metadata={"help": "seeds: split, initialization, batch order"})
-    samples: int = field(default=2000, metadata={
+    samples: int = field(default=1500, metadata={
         "help": "rows of generated problems; bundled datasets are capped to it"})
     test_fraction: float = field(default=0.2, metadata={"help": "share of rows for testing"})
     validation_fraction: float = field(default=0.1, metadata={
@@ -53,7 +53,7 @@ class CompareSettings:
     penalty: float = field(default=1e-4, metadata={"help": "sparcs: eigenvalue penalty c"})
     group_penalty: float = field(default=1e-3, metadata={
         "help": "direct: group-lasso penalty per hidden node"})
-    trials: int = field(default=12, metadata={"help": "mlp-search: Optuna trials"})
+    trials: int = field(default=10, metadata={"help": "mlp-search: Optuna trials"})
     device: str = field(default="auto", metadata={"help": "auto, cpu or cuda"})
 
     def __post_init__(self) -> None:
@@ -118,9 +118,9 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 
 def preset(name: str, **overrides: Any) -> CompareSettings:
-    """The preset's settings with ``overrides`` (e.g. ``suite="teacher"``) applied."""
+    """The preset's settings with ``overrides`` applied; they must name the data, e.g.
+    ``suite="teacher"`` or ``data="table.csv", target="price"``."""
     if name not in PRESETS:
         raise ConfigError(f"unknown preset {name!r}; use one of {', '.join(PRESETS)}")
-    base = {"suite": "teacher"} if "data" not in overrides and "suite" not in overrides else {}
-    return CompareSettings(**{**base, **PRESETS[name], **overrides})
+    return CompareSettings(**{**PRESETS[name], **overrides})
 

@@ -69,8 +69,11 @@ def run_mlp_search(split: Split, settings: CompareSettings,
         found[trial.number] = (net.cpu(), loss)
         return loss
 
-    study = optuna.create_study(direction="minimize",
-                                sampler=optuna.samplers.TPESampler(seed=split.seed))
+    # TPE samples at random until n_startup_trials finished; Optuna's default of 10 would
+    # leave a small budget all random.
+    sampler = optuna.samplers.TPESampler(
+        seed=split.seed, n_startup_trials=min(10, max(2, settings.trials // 3)))
+    study = optuna.create_study(direction="minimize", sampler=sampler)
     study.optimize(objective, n_trials=settings.trials)
     best = min(found, key=lambda t: (found[t][1], t))
     limit = found[best][1] * (1 + settings.tolerance)
