@@ -7,7 +7,7 @@
 - a user's CSV/.npz, read and checked exactly as ``sparcs search`` does.
 
 :meth:`Problem.split` holds out the test rows and then the validation rows with the same calls
-that :func:`sparcs.estimators.base.fit_search` makes, so the ``sparcs`` method validates on the
+that :func:`sparcs.search.engine.fit_search` makes, so the ``sparcs`` method validates on the
 very rows the other methods do.
 """
 
@@ -23,10 +23,11 @@ import torch
 from torch import Tensor
 
 from ...errors import ConfigError, DataError
-from ...estimators.base import Scaler, run_model, split_indices
 from ...estimators.metrics import accuracy, r2_score
-from ...tabular import load_dataset
-from ..search import MIN_ROWS, _task_and_targets
+from ...search._data import Scaler, split_indices
+from ...search.engine import run_model
+from ...search.folder import MIN_ROWS, _task_and_targets
+from ...search.tabular import load_dataset
 from .settings import CompareSettings
 
 __all__ = ["Problem", "Split", "load_problems", "teacher_problem"]

@@ -18,12 +18,12 @@ from typing import Any
 
 import torch
 
+from ...devices import resolve_device
 from ...errors import ConfigError
-from ...estimators.base import resolve_device
 from ...io import read_json, write_csv
 from ...progress import progress as progress_bar
+from ...rundir import RunDir
 from ..backends import Backend, run_tasks
-from ..rundir import RunDir
 from .methods import METHODS, check_available, variants
 from .problems import Problem, load_problems
 from .settings import CompareSettings

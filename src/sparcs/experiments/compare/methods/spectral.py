@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from ....estimators.base import SearchSettings, fit_search
+from ....search.engine import fit_search
+from ....search.settings import SearchSettings
 from ..nets import compact_size
 from ..problems import Split
 from ..settings import CompareSettings
