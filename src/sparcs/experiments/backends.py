@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import ConfigError
 
-__all__ = ["BACKENDS", "Backend", "TaskOutcome", "run_tasks"]
+__all__ = ["BACKENDS", "Backend", "TaskOutcome", "connect", "run_tasks"]
 
 BACKENDS = ("local", "ray")
 RAY_HINT = "pip install 'sparcs-nas[ray]'"
@@ -95,15 +95,22 @@ def ray_module() -> Any:
     return ray
 
 
-def _run_ray(
-    fn: Callable[..., Any], tasks: Sequence[tuple[Any, tuple]], backend: Backend
-) -> Iterator[TaskOutcome]:
+def connect(backend: Backend) -> Any:
+    """``ray``, initialized: joined to ``backend.address`` or a local cluster (kept if this
+    process already started one)."""
     ray = ray_module()
     if not ray.is_initialized():
         try:
             ray.init(address=backend.address, log_to_driver=False, include_dashboard=False)
         except ConnectionError as err:
             raise ConfigError(f"cannot reach the Ray cluster at {backend.address}: {err}") from None
+    return ray
+
+
+def _run_ray(
+    fn: Callable[..., Any], tasks: Sequence[tuple[Any, tuple]], backend: Backend
+) -> Iterator[TaskOutcome]:
+    ray = connect(backend)
     remote = ray.remote(fn).options(
         num_cpus=backend.cpus, num_gpus=backend.gpus,
         max_retries=backend.max_retries, retry_exceptions=False,
