@@ -115,10 +115,12 @@ def verdicts(summary: list[dict[str, Any]], reference: str = "sparcs") -> list[s
     for method, pairs in across.items():
         ratios = [r for r, _ in pairs if r is not None]
         diffs = [d for _, d in pairs]
-        size = (f"median {statistics.median(ratios):.2g}× its parameters, " if ratios else "")
+        size = (f"{method} has {statistics.median(ratios):.2g}× the parameters (median), "
+                if ratios else "")
         lines.append(
-            f"across {len(pairs)} datasets, {reference} against {method}: {size}metric "
-            f"difference {statistics.fmean(diffs):+.3f} on average (worst {min(diffs):+.3f})"
+            f"across {len(pairs)} datasets, {reference} against {method}: {size}{reference}'s "
+            f"metric minus {method}'s is {statistics.fmean(diffs):+.3f} on average "
+            f"(worst {min(diffs):+.3f})"
         )
     return lines
 
