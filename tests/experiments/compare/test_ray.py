@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +13,7 @@ import pytest
 
 from sparcs.experiments.backends import Backend
 from sparcs.experiments.compare import run_compare, runner
+from sparcs.experiments.compare.problems import Problem
 
 from .helpers import settings, teacher
 
@@ -19,9 +23,25 @@ QUIET = {"progress": False, "log": lambda *a: None}
 
 @pytest.fixture(scope="module", autouse=True)
 def cluster():
+    # Workers cannot import this test module: send its classes by value.
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
+    ray.cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+
+
+@dataclass
+class CrashOnce(Problem):
+    """A problem whose first split kills the worker process (as an out-of-memory kill would)."""
+
+    marker: str = ""
+
+    def split(self, *args, **kwargs):
+        if not os.path.exists(self.marker):
+            Path(self.marker).touch()
+            os._exit(1)
+        return super().split(*args, **kwargs)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -53,3 +73,16 @@ def test_a_trial_raising_in_a_worker_is_reported(tmp_path: Path, monkeypatch) ->
     assert [(r["dataset"], r["method"]) for r in rows] == [
         ("teacher-d0", "sparcs"), ("teacher-d0", "linear")]
     assert (run.path / "trials" / "teacher-d0__linear__0.json").is_file()
+
+
+def test_a_killed_worker_is_retried(tmp_path: Path, monkeypatch) -> None:
+    plain = teacher(0)
+    crashing = CrashOnce(plain.name, plain.task, plain.X, plain.y, truth=plain.truth,
+                         marker=str(tmp_path / "crashed"))
+    s = settings(methods=["linear"], seeds=[0])
+    monkeypatch.setattr(runner, "load_problems", lambda s: [plain])
+    expected = _rows(run_compare(s, tmp_path / "plain", **QUIET).path)
+    monkeypatch.setattr(runner, "load_problems", lambda s: [crashing])
+    run = run_compare(s, tmp_path / "run", backend=Backend("ray", max_retries=1), **QUIET)
+    assert (tmp_path / "crashed").exists()  # the first attempt died
+    assert not run.failed and _rows(run.path) == expected

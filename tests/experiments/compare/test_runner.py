@@ -94,3 +94,28 @@ def test_a_failing_trial_is_reported_and_the_others_kept(
     assert "DataError: broken: the features hold 1 NaN" in run.failed["broken__sparcs__0"]
     assert [r["dataset"] for r in _rows(run.path)] == ["teacher-d0"]
     assert "broken__sparcs__0: DataError" in (run.path / "report.md").read_text()
+
+
+def test_verdicts_are_computed_from_the_numbers() -> None:
+    from sparcs.experiments.compare.report import aggregate, verdicts
+
+    def row(method, seed, metric, params):
+        return {"dataset": "d", "task": "regression", "metric": "r2", "method": method,
+                "seed": seed, "test_metric": metric, "val_metric": metric,
+                "parameters": params, "flops": None, "hidden_widths": "", "skip_blocks": 0,
+                "trainings": 1, "epochs": 1, "wall_s": 1.0, "device": "cpu"}
+
+    rows = [row("sparcs", 0, 0.90, 100), row("sparcs", 1, 0.92, 120),
+            row("mlp-search", 0, 0.915, 660), row("mlp-search", 1, 0.913, 680),
+            row("linear", 0, 0.5, 110), row("linear", 1, 0.5, 110),
+            row("hgb", 0, 0.95, None), row("hgb", 1, 0.93, None)]
+    summary = aggregate(rows, ["sparcs", "mlp-search", "linear", "hgb"])
+    sparcs = summary[0]
+    assert sparcs["test_mean"] == pytest.approx(0.91) and sparcs["parameters_mean"] == 110
+    assert sparcs["test_std"] == pytest.approx(0.0141421, rel=1e-4)
+    lines = verdicts(summary)
+    assert lines[0] == (
+        "d: sparcs: 6.1× fewer parameters than mlp-search at -0.004 R²; as many parameters as "
+        "linear at +0.410 R²; -0.030 R² against hgb; best here: hgb (0.940)")
+    assert lines[1].startswith("across 1 datasets, sparcs against mlp-search: mlp-search has "
+                               "6.1× the parameters (median)")

@@ -74,11 +74,15 @@ def _pm(mean: float | None, std: float | None, digits: int = 3) -> str:
     return f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
-def _ratio_text(ours: float, theirs: float) -> str:
+def _size_text(ours: float, theirs: float, method: str) -> str:
+    """"6.1× fewer parameters than M", "as many parameters as M" (within 5 %), ..."""
     if ours <= 0 or theirs <= 0:
-        return "n/a"
+        return f"parameters not comparable with {method}"
     ratio = theirs / ours
-    return f"{ratio:.1f}× fewer" if ratio >= 1 else f"{1 / ratio:.1f}× more"
+    if abs(ratio - 1) < 0.05:
+        return f"as many parameters as {method}"
+    size = f"{ratio:.1f}× fewer" if ratio >= 1 else f"{1 / ratio:.1f}× more"
+    return f"{size} parameters than {method}"
 
 
 def verdicts(summary: list[dict[str, Any]], reference: str = "sparcs") -> list[str]:
@@ -99,8 +103,8 @@ def verdicts(summary: list[dict[str, Any]], reference: str = "sparcs") -> list[s
                 continue
             diff = ours["test_mean"] - e["test_mean"]
             if e["parameters_mean"] is not None and ours["parameters_mean"] is not None:
-                size = _ratio_text(ours["parameters_mean"], e["parameters_mean"])
-                parts.append(f"{size} parameters than {method} at {diff:+.3f} {label}")
+                size = _size_text(ours["parameters_mean"], e["parameters_mean"], method)
+                parts.append(f"{size} at {diff:+.3f} {label}")
                 ratio = (e["parameters_mean"] / ours["parameters_mean"]
                          if ours["parameters_mean"] > 0 else None)
             else:
