@@ -82,6 +82,8 @@ def test_bad_options_are_clear_errors(tmp_path, capsys) -> None:
     assert "tolerance must be a number > 0" in capsys.readouterr().err
     assert compare(tmp_path, "--suite", "teacher", "--address", "1.2.3.4:6379")[0] == 2
     assert "needs --backend ray" in capsys.readouterr().err
+    assert compare(tmp_path, "--suite", "teacher", "--backend", "ray", "--device", "cuda")[0] == 2
+    assert "--gpus-per-trial 1" in capsys.readouterr().err
     with pytest.raises(SystemExit) as info:
         main(["compare", "--suite", "teacher", "--methods", "sparcs,nas"])
     assert info.value.code == 2

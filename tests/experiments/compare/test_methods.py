@@ -26,6 +26,7 @@ CPU = torch.device("cpu")
 def test_registry_matches_the_method_names() -> None:
     assert tuple(METHODS) == METHOD_NAMES
     assert variants("mlp-search") == ["mlp-search", "mlp-search-small"]
+    assert variants("mlp-prune") == ["mlp-prune", "mlp-full"] and variants("hgb") == ["hgb"]
     check_available(list(METHOD_NAMES))  # the dev install has optuna and scikit-learn
 
 
@@ -96,7 +97,10 @@ def test_pruning_keeps_the_tolerance_and_removed_nodes_do_nothing() -> None:
 def test_mlp_prune_never_keeps_a_node_it_reports_removed() -> None:
     s = settings(epochs=15)
     split = teacher(1).split(1, s.test_fraction, s.validation_fraction)
-    (outcome,) = run_mlp_prune(split, s, CPU)
+    outcome, full = run_mlp_prune(split, s, CPU)
+    assert (outcome.method, full.method) == ("mlp-prune", "mlp-full")
+    assert full.size.hidden_widths == s.max_hidden and full.size.parameters >= (
+        outcome.size.parameters)
     kept = outcome.details["kept_nodes"]
     n_kept = sum(len(v) for v in kept.values())
     assert n_kept + outcome.details["removed_nodes"] == sum(s.max_hidden)

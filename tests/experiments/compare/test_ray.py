@@ -56,7 +56,7 @@ def test_ray_and_local_give_identical_rows(tmp_path: Path, monkeypatch) -> None:
     local = run_compare(s, tmp_path / "local", **QUIET)
     distributed = run_compare(s, tmp_path / "ray", backend=Backend("ray"), **QUIET)
     assert not local.failed and not distributed.failed
-    assert len(_rows(local.path)) == 12
+    assert len(_rows(local.path)) == 14
     assert _rows(distributed.path) == _rows(local.path)
 
 

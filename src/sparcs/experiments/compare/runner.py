@@ -112,6 +112,9 @@ def run_compare(
     check_available(settings.methods)
     if backend.name == "local":  # a Ray worker may have a GPU that this machine lacks
         resolve_device(settings.device)
+    elif settings.device.startswith("cuda") and not backend.gpus:
+        raise ConfigError("--device cuda with --backend ray needs GPUs in each trial: pass "
+                          "--gpus-per-trial 1 (or a fraction)")
     problems = load_problems(settings)
     names = [p.name for p in problems]
     if len(set(names)) != len(names):

@@ -12,7 +12,7 @@ from ...errors import ConfigError
 __all__ = ["METHOD_NAMES", "PRESETS", "SUITES", "CompareSettings", "preset"]
 
 SUITES = ("teacher", "sklearn")
-# In report order; a method may add variants (mlp-search also reports mlp-search-small).
+# In report order; a method may add variants (mlp-search-small, mlp-full: see methods).
 METHOD_NAMES = ("sparcs", "direct", "mlp-search", "mlp-prune", "linear", "hgb")
 
 

@@ -34,9 +34,13 @@ METHODS: dict[str, Method] = {
 _NEEDS = {"mlp-search": ("optuna", "optuna"), "hgb": ("sklearn", "sklearn")}
 
 
+_VARIANTS = {"mlp-search": ["mlp-search", "mlp-search-small"],
+             "mlp-prune": ["mlp-prune", "mlp-full"]}
+
+
 def variants(method: str) -> list[str]:
     """The row names a method reports."""
-    return [method, f"{method}-small"] if method == "mlp-search" else [method]
+    return _VARIANTS.get(method, [method])
 
 
 def check_available(methods: list[str]) -> None:

@@ -5,7 +5,8 @@
   trainings. It reports the most accurate trial (``mlp-search``) and the smallest trial whose
   validation loss is within the tolerance of it (``mlp-search-small``).
 - ``mlp-prune``: the maximal MLP trained once, its nodes removed by magnitude
-  (‖in‖·‖out‖) within the tolerance, then fine-tuned.
+  (‖in‖·‖out‖) within the tolerance, then fine-tuned. The same trial reports the maximal MLP
+  before pruning as ``mlp-full``: the plain network a user would train without any search.
 """
 
 from __future__ import annotations
@@ -43,8 +44,12 @@ def run_mlp_prune(split: Split, settings: CompareSettings,
     sizes = [split.problem.X.shape[1], *settings.max_hidden, split.n_outputs]
     net = DenseNet(sizes, skips=False, seed=split.seed).to(device)
     history = train(net, split, settings, device, lr=settings.lr, penalty=0.0, seed=split.seed)
+    full = to_compact(net).cpu()  # a copy: pruning below masks the network in place
+    n_hidden = len(settings.max_hidden)
+    unpruned = Outcome("mlp-full", split.predictor(full), compact_size(full, n_hidden),
+                       trainings=1, epochs=len(history.loss))
     return [shrink(net, split, settings, device, penalty=0.0, epochs=len(history.loss),
-                   name="mlp-prune")]
+                   name="mlp-prune"), unpruned]
 
 
 def run_mlp_search(split: Split, settings: CompareSettings,
