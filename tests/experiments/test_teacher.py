@@ -1,4 +1,4 @@
-"""The teacher–student experiment (SPEC §5.2): data, baseline, end-to-end tiny run, resume."""
+"""The teacher–student experiment (docs/math.md §10.2): data, baseline, tiny run, resume."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ import torch
 
 from sparcs import CompactNetwork
 from sparcs.cli.main import main
+from sparcs.estimators.metrics import r2_score
 from sparcs.experiments import teacher as T
 from sparcs.io import read_json
 from sparcs.pruning import to_compact
 from sparcs.rundir import RunDir
-from sparcs.training import trainer
+from sparcs.training import _loop
 
 CPU = torch.device("cpu")
 RESULT_KEYS = {
@@ -97,8 +98,8 @@ def test_linear_baseline_misses_the_relu_teacher() -> None:
 
 def test_r2_score_reference_points() -> None:
     y = torch.randn(50, 3, dtype=torch.float64)
-    assert T.r2_score(y, y) == pytest.approx(1.0)
-    assert T.r2_score(y.mean(0).expand_as(y), y) == pytest.approx(0.0, abs=1e-12)
+    assert r2_score(y, y) == pytest.approx(1.0)
+    assert r2_score(y, y.mean(0).expand_as(y)) == pytest.approx(0.0, abs=1e-12)
 
 
 def test_bad_config_is_a_clear_error() -> None:
@@ -151,7 +152,7 @@ def test_compact_model_reloads_and_matches(
     expected = to_compact(net, results["threshold"])(X)
     assert torch.allclose(compact(X), expected, atol=1e-5)
     data = T.make_data(config, CPU)
-    r2 = T.r2_score(T.predict(compact, data["X_test"]), data["y_test64"])
+    r2 = r2_score(data["y_test64"], T.predict(compact, data["X_test"]))
     assert r2 == pytest.approx(results["r2_pruned"], abs=1e-5)
 
 
@@ -197,17 +198,18 @@ def resume_reference(
 
 
 class _Interrupt:
-    """Stand-in for the trainer's ``_train_epoch`` that fails on its ``at``-th call."""
+    """Stand-in for the epoch loop's ``epoch_batches`` (called once at the start of every
+    epoch) that fails on its ``at``-th call: an interruption inside epoch ``at``."""
 
     def __init__(self, at: int, error: type[BaseException]) -> None:
         self.at, self.error, self.calls = at, error, 0
-        self.real = trainer._train_epoch
+        self.real = _loop.epoch_batches
 
-    def __call__(self, *args: Any) -> tuple[float, float]:
+    def __call__(self, *args: Any, **kwargs: Any) -> list:
         self.calls += 1
         if self.calls == self.at:
             raise self.error("simulated interruption")
-        return self.real(*args)
+        return self.real(*args, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -222,7 +224,7 @@ def test_resume_matches_an_uninterrupted_run(
     config, reference, reference_path = resume_reference
 
     stub = _Interrupt(fail_at, error)
-    monkeypatch.setattr(trainer, "_train_epoch", stub)
+    monkeypatch.setattr(_loop, "epoch_batches", stub)
     with pytest.raises(error):
         _run(config, tmp_path / "interrupted")
     monkeypatch.undo()
@@ -247,7 +249,7 @@ def test_interrupted_study_resumes_where_it_stopped(
     config, results, reference = tiny_run
     epochs_per_config = max(config.study_epochs)
     # Fail in the second study config: after the main training and the first config.
-    monkeypatch.setattr(trainer, "_train_epoch",
+    monkeypatch.setattr(_loop, "epoch_batches",
                         _Interrupt(config.epochs + epochs_per_config + 1, KeyboardInterrupt))
     with pytest.raises(KeyboardInterrupt):
         _run(config, tmp_path / "run")

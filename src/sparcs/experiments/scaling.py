@@ -1,4 +1,4 @@
-"""Parameters needed for the search in direct and spectral space (paper Fig. 8, SPEC §5.3).
+"""Parameters needed for the search in direct and spectral space (paper Fig. 8, docs/math.md §9).
 
 A network of L layers of equal width n searched in direct space needs every skip block free,
 Σ_{i>j} n_i n_j weights; the spectral parametrization needs Σ n_{k+1} n_k + Σ n_k, the size of a

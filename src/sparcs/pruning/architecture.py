@@ -139,7 +139,7 @@ class Architecture:
 
 
 def architecture_of(net: SpectralNetwork, threshold: float = 0.0) -> Architecture:
-    """Read out the live architecture of ``net`` with |λ| <= ``threshold`` zeroed (SPEC §4).
+    """Read out the live architecture of ``net`` with |λ| <= ``threshold`` zeroed (docs/math.md §6).
 
     The output eigenvalues are never zeroed. Needs an activation with f(0) = 0. For the global
     rule the readout is conservative: a node reported dead is dead, but the self-loops can make
@@ -147,7 +147,7 @@ def architecture_of(net: SpectralNetwork, threshold: float = 0.0) -> Architectur
     """
     threshold = check_threshold(threshold)
     lv = analyse(net, threshold)
-    _, plan = compact_plan(lv, net.bias)
+    _, plan = compact_plan(lv, net.has_bias_node)
     return from_liveness(net, lv, plan, threshold)
 
 
@@ -175,5 +175,5 @@ def from_liveness(
         threshold=threshold,
         layer_sizes=net.layer_sizes,
         used_inputs=int(lv.inputs_used[:n_in].sum()),
-        bias=net.bias,
+        bias=net.has_bias_node,
     )

@@ -16,33 +16,20 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from ..errors import ConfigError, DataError, ShapeError, SparcsError
+from ..errors import ConfigError, DataError, ShapeError, SparcsError, TensorTypeError
 from ..io import atomic_write_bytes, read_json, save_torch, write_json
+from ..spectral.activations import ACTIVATIONS, activation_module
 from ..spectral.network import SpectralNetwork
 from .architecture import Architecture, from_liveness
 from .liveness import analyse, check_threshold, compact_plan
 
 __all__ = ["COMPACT_ACTIVATIONS", "CompactLayer", "CompactNetwork", "to_compact"]
 
-COMPACT_ACTIVATIONS = ("relu", "tanh", "identity", "leaky_relu", "gelu", "silu")
+# Every named activation exports: the compact model applies it as a module.
+COMPACT_ACTIVATIONS = tuple(ACTIVATIONS)
 WEIGHTS_FILE = "weights.pt"
 ARCHITECTURE_FILE = "architecture.json"
 FORMAT = "sparcs.compact"
-
-
-def _activate(x: Tensor, name: str) -> Tensor:
-    # Activations by name (not callables) so that the model scripts and exports.
-    if name == "relu":
-        return torch.relu(x)
-    if name == "tanh":
-        return torch.tanh(x)
-    if name == "leaky_relu":
-        return F.leaky_relu(x)
-    if name == "gelu":
-        return F.gelu(x)
-    if name == "silu":
-        return F.silu(x)
-    return x
 
 
 class CompactLayer(nn.Module):
@@ -67,6 +54,7 @@ class CompactLayer(nn.Module):
         super().__init__()
         self.sources = [int(s) for s in sources]
         self.activation = activation
+        self.act = activation_module(activation)
         factory = {"dtype": dtype, "device": device}
         self.weight = nn.Parameter(torch.zeros(out_features, in_features, **factory))
         if bias:
@@ -79,7 +67,7 @@ class CompactLayer(nn.Module):
             inp = xs[0].narrow(1, 0, 0)  # only the bias feeds this layer
         else:
             inp = torch.cat([xs[s] for s in self.sources], dim=1)
-        return _activate(F.linear(inp, self.weight, self.bias), self.activation)
+        return self.act(F.linear(inp, self.weight, self.bias))
 
     def extra_repr(self) -> str:
         out_f, in_f = self.weight.shape
@@ -157,14 +145,14 @@ class CompactNetwork(nn.Module):
     @torch.jit.unused
     def _check_input(self, x: Tensor) -> None:
         if not isinstance(x, Tensor):
-            raise ShapeError(f"input must be a torch.Tensor, got {type(x).__name__}")
+            raise TensorTypeError(f"input must be a torch.Tensor, got {type(x).__name__}")
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ShapeError(
                 f"input must have shape (batch, {self.in_features}), got {tuple(x.shape)}"
             )
         dtype = self.layers[0].weight.dtype
         if x.dtype != dtype:
-            raise ShapeError(f"input dtype {x.dtype} does not match the model's {dtype}")
+            raise TensorTypeError(f"input dtype {x.dtype} does not match the model's {dtype}")
 
     def forward(self, x: Tensor) -> Tensor:
         """Map ``(batch, in_features)`` to ``(batch, out_features)``."""
@@ -272,13 +260,13 @@ def to_compact(net: SpectralNetwork, threshold: float = 0.0) -> CompactNetwork:
             f"compact export supports the layerwise rule only; this network uses rule="
             f"{net.rule!r}, whose repeated z ← f(A z) with self-loops has no feed-forward form"
         )
-    if net.activation not in COMPACT_ACTIVATIONS or net.activation_fn() is not _named(net):
+    if ACTIVATIONS.get(net.activation) is not net.activation_fn():
         raise ConfigError(
             f"compact export needs a named activation ({', '.join(COMPACT_ACTIVATIONS)}); "
             f"the network uses {net.activation!r}"
         )
     lv = analyse(net, threshold)
-    input_index, plan = compact_plan(lv, net.bias)
+    input_index, plan = compact_plan(lv, net.has_bias_node)
     config = {
         "in_features": net.in_features,
         "out_features": net.out_features,
@@ -298,9 +286,3 @@ def to_compact(net: SpectralNetwork, threshold: float = 0.0) -> CompactNetwork:
             module.bias.copy_(r.bias)
     model.architecture = from_liveness(net, lv, plan, threshold)
     return model.to(net.eigenvalues[0].device)
-
-
-def _named(net: SpectralNetwork) -> object:
-    from ..spectral.activations import ACTIVATIONS
-
-    return ACTIVATIONS.get(net.activation)

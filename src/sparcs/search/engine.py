@@ -24,7 +24,8 @@ from torch import Tensor, nn
 
 from ..devices import resolve_device
 from ..errors import ConfigError, DataError
-from ..losses import resolve_loss
+from ..estimators.metrics import softmax
+from ..losses import mean_loss, resolve_loss
 from ..pruning.architecture import architecture_of
 from ..pruning.compact import to_compact
 from ..spectral.network import SpectralNetwork
@@ -33,7 +34,7 @@ from ..training.trainer import History, fit
 from ._data import Scaler, split_indices
 from .settings import SearchSettings
 
-__all__ = ["TASKS", "SpectralFit", "fit_search", "run_model"]
+__all__ = ["TASKS", "SearchResult", "fit_search", "run_model"]
 
 TASKS = ("regression", "classification")
 _PREDICT_CHUNK = 65536
@@ -43,7 +44,7 @@ _SINGLE_THREAD_WORK = 2**24
 
 
 @dataclass
-class SpectralFit:
+class SearchResult:
     """A finished search: the trained network, its pruned compact form and how it was found.
 
     ``network`` is the trained, unpruned network; ``compact`` the pruned (and, with
@@ -82,10 +83,7 @@ class SpectralFit:
 
     def predict_proba(self, X: np.ndarray, *, model: str = "compact") -> np.ndarray:
         """Class probabilities (softmax of the logits), rows summing to 1."""
-        Z = self.outputs(X, model=model)
-        Z = Z - Z.max(axis=1, keepdims=True)
-        P = np.exp(Z)
-        return P / P.sum(axis=1, keepdims=True)
+        return softmax(self.outputs(X, model=model))
 
 
 def _param_of(net: nn.Module) -> Tensor | None:
@@ -116,12 +114,14 @@ def fit_search(
     task: str,
     n_classes: int | None = None,
     settings: SearchSettings | None = None,
-) -> SpectralFit:
+    progress: bool = False,
+) -> SearchResult:
     """Train ``SpectralNetwork([d, *max_hidden, out], bias=True)`` from the perceptron start,
     prune it on a held-out validation part and build the compact model.
 
     ``X`` is a finite float array ``(n, d)``. For regression ``y`` is ``(n,)`` or ``(n, k)``;
     for classification it holds class codes ``0 … n_classes−1`` and the network outputs logits.
+    ``progress`` shows a progress bar while training.
     """
     settings = settings or SearchSettings()
     if task not in TASKS:
@@ -174,7 +174,7 @@ def fit_search(
         return _fit_and_prune(
             task, tensors(train_idx), tensors(val_idx) if len(val_idx) else None,
             [X.shape[1], *settings.max_hidden, n_out], settings, device,
-            x_scaler=x_scaler, y_scaler=y_scaler,
+            x_scaler=x_scaler, y_scaler=y_scaler, progress=progress,
         )
     finally:
         torch.set_num_threads(threads)
@@ -190,7 +190,8 @@ def _fit_and_prune(
     *,
     x_scaler: Scaler,
     y_scaler: Scaler | None,
-) -> SpectralFit:
+    progress: bool,
+) -> SearchResult:
     loss = "cross_entropy" if task == "classification" else "mse"
     X_train, y_train = train
     # Without a validation part, pruning is judged on the training rows.
@@ -206,7 +207,7 @@ def _fit_and_prune(
         config=settings.train_config(validation=val is not None),
         loss=loss,
         validation=val,
-        progress=bool(settings.verbose),
+        progress=progress,
     )
     if not all(math.isfinite(v) for v in history.loss[-1:]):
         raise DataError(
@@ -236,7 +237,8 @@ def _fit_and_prune(
                 config=replace(settings.train_config(), epochs=int(settings.finetune_epochs),
                                restore_best=False, n_iter_no_change=None),
             )
-            losses["finetuned"] = _val_loss(tuned, X_val, y_val, loss)
+            tuned.eval()
+            losses["finetuned"] = mean_loss(tuned, X_val, y_val, resolve_loss(loss))
             if not math.isfinite(losses["finetuned"]):
                 raise DataError("fine-tuning diverged (the loss became NaN or infinite); lower lr")
             compact = to_compact(tuned, 0.0)
@@ -244,7 +246,7 @@ def _fit_and_prune(
     # Results live on the CPU so that fitted models pickle and load anywhere.
     net = net.to("cpu")
     compact = compact.to("cpu")
-    return SpectralFit(
+    return SearchResult(
         task=task,
         network=net,
         compact=compact,
@@ -259,15 +261,3 @@ def _fit_and_prune(
         losses=losses,
         finetune_history=finetune_history,
     )
-
-
-@torch.no_grad()
-def _val_loss(net: SpectralNetwork, X: Tensor, y: Tensor, loss: str) -> float:
-    net.eval()
-    loss_fn = resolve_loss(loss)
-    total = 0.0
-    for i in range(0, X.shape[0], _PREDICT_CHUNK):
-        total += float(loss_fn(net(X[i : i + _PREDICT_CHUNK]), y[i : i + _PREDICT_CHUNK])) * len(
-            X[i : i + _PREDICT_CHUNK]
-        )
-    return total / X.shape[0]

@@ -15,6 +15,7 @@ import numpy as np
 from torch import nn
 
 from ..errors import DataError
+from ..estimators.metrics import softmax
 from ..io import read_json
 from ._data import Scaler
 from .engine import run_model
@@ -84,14 +85,6 @@ class SavedSearch:
                 "is damaged: run sparcs search again"
             ) from None
 
-    def metrics(self) -> dict[str, Any]:
-        return read_search_file(self.path / "metrics.json")
-
-    def architecture(self) -> Any:
-        from ..pruning.architecture import Architecture
-
-        return Architecture.from_dict(read_search_file(self.path / "architecture.json"))
-
     def features(self, table: RawTable) -> np.ndarray:
         """The model's feature matrix for ``table``, after checking its columns."""
         self.schema.check_columns(table)
@@ -114,7 +107,5 @@ class SavedSearch:
         return np.asarray(self.classes, dtype=object)[Z.argmax(axis=1)]
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        Z = run_model(self.model, self.x_scaler.transform(X))
-        Z = Z - Z.max(axis=1, keepdims=True)
-        P = np.exp(Z)
-        return P / P.sum(axis=1, keepdims=True)
+        """Class probabilities, one column per entry of ``classes``."""
+        return softmax(run_model(self.model, self.x_scaler.transform(X)))
