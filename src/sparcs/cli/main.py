@@ -18,6 +18,7 @@ COMMANDS = {
     "demo": "Train a small search on a synthetic target and show which layers were recruited.",
     "reproduce": "Reproduce one of the paper's experiments (transition, teacher, scaling).",
     "search": "Search an architecture for your own data (CSV or .npz).",
+    "compare": "Compare SPARCS with other architecture searches on the same data and budget.",
     "predict": "Predict with a saved search on new data.",
     "show": "Print the architecture and metrics of a saved search.",
 }

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import inspect
 from pathlib import Path
 from typing import Any
 
 from ..devices import resolve_device
 from ..errors import ConfigError
+from ..experiments.backends import BACKENDS, Backend
 from ..experiments.registry import EXPERIMENTS, load
 from ..io import read_json
 from ..rundir import RunDir
@@ -65,6 +67,16 @@ def add_parser(subparsers: Any, name: str, help_text: str) -> argparse.ArgumentP
         common.add_argument(
             "--no-progress", dest="progress", action="store_false", help="hide progress bars"
         )
+        if module is not None and "backend" in inspect.signature(module.run).parameters:
+            common.add_argument(
+                "--backend", choices=BACKENDS, default="local",
+                help="local (default), or ray: one Ray task per chunk of models "
+                "(--chunk-models), one GPU each where the cluster has GPUs",
+            )
+            common.add_argument("--address", default=None,
+                                help="Ray cluster to join, e.g. HEAD_IP:6379 (default: local)")
+            common.add_argument("--cpus-per-task", type=float, default=1.0,
+                                help="CPUs (and torch threads) each Ray task uses (default 1)")
         if module is not None:
             settings = sub.add_argument_group(
                 "experiment settings (default: the preset's value)"
@@ -105,7 +117,10 @@ def run(args: argparse.Namespace) -> int:
     config = dataclass_from_args(module.Config, module.PRESETS[args.preset], args)
     out = args.out if args.out is not None else Path("runs") / f"{args.experiment}-{args.preset}"
     record = {"experiment": args.experiment, "preset": args.preset, **dataclasses.asdict(config)}
-    device = resolve_device(args.device)
+    backend = Backend(getattr(args, "backend", "local"), address=getattr(args, "address", None),
+                      cpus=getattr(args, "cpus_per_task", 1.0))
+    # A Ray cluster's workers may have the GPU this machine lacks: they resolve the name.
+    device = resolve_device(args.device) if backend.name == "local" else args.device
     rundir = RunDir(out, record, overwrite=args.overwrite)
     if rundir.done:
         print(f"sparcs reproduce {args.experiment}: {out} is already complete; not re-running")
@@ -113,7 +128,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if rundir.resumed:
         print(f"sparcs reproduce {args.experiment}: resuming the run in {out}")
-    summary = module.run(config, rundir, device=device, progress=args.progress)
+    extra = {"backend": backend} if backend.name != "local" else {}
+    summary = module.run(config, rundir, device=device, progress=args.progress, **extra)
     rundir.mark_done(summary)
     print_summary(args.experiment, rundir.path, summary)
     return 0

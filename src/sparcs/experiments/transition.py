@@ -18,6 +18,7 @@ Example (a few seconds):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ..errors import ConfigError
+from ..errors import ConfigError, SparcsError
 from ..io import write_csv
 from ..pruning.paths import path_strength_from
 from ..report import Report
@@ -35,6 +36,7 @@ from ..spectral.ensemble import SpectralEnsemble
 from ..spectral.network import SpectralNetwork
 from ..training.ensemble import evaluate_ensemble, fit_ensemble
 from ..training.trainer import TrainConfig
+from .backends import Backend, connect, run_tasks
 
 __all__ = ["Config", "PRESETS", "run", "target"]
 
@@ -157,22 +159,16 @@ def _model_metrics(ens: SpectralEnsemble, X: Tensor, y: Tensor) -> dict[str, Ten
         }
 
 
-def _train_chunk(config, rundir, index, grid, device, progress) -> dict[str, Any]:
-    """Train one chunk of models (resuming from its checkpoint) and return its metrics."""
-    name = f"chunk{index:03d}"
-    done = rundir.load_checkpoint(f"{name}-results")
-    if done is not None:
-        return done
+def _chunk_result(config, grid, device, progress, *, resume=None, checkpoint=None):
+    """Train one chunk of models and return its metrics and the figures' models (CPU)."""
     ens, X, y = _build_chunk(config, grid, device)
     train = TrainConfig(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
                         penalty=config.penalty, penalty_layers=PENALTY_LAYERS, seed=config.seed)
-    resume = rundir.load_checkpoint(name)
     fit_ensemble(
-        ens, X, y, config=train, progress=progress, resume=resume,
-        checkpoint=lambda state: rundir.save_checkpoint(name, state),
+        ens, X, y, config=train, progress=progress, resume=resume, checkpoint=checkpoint,
         checkpoint_every=config.checkpoint_every,
     )
-    result = {
+    return {
         "metrics": _model_metrics(ens, X, y),
         # Sample 0 of every cell, kept for the fit and architecture figures.
         "keep": {
@@ -181,8 +177,55 @@ def _train_chunk(config, rundir, index, grid, device, progress) -> dict[str, Any
             for i, (_, _, s) in enumerate(grid) if s == 0
         },
     }
-    rundir.save_checkpoint(f"{name}-results", result)
-    return result
+
+
+def _local_chunks(config, rundir, chunks, device, progress):
+    """(index, result) of every chunk in order, each resuming from its checkpoint."""
+    for index, grid in enumerate(chunks):
+        name = f"chunk{index:03d}"
+        result = rundir.load_checkpoint(f"{name}-results")
+        if result is None:
+            if progress and len(chunks) > 1:
+                print(f"chunk {index + 1}/{len(chunks)}: {len(grid)} models")
+            result = _chunk_result(
+                config, grid, device, progress, resume=rundir.load_checkpoint(name),
+                checkpoint=lambda state, name=name: rundir.save_checkpoint(name, state))
+            rundir.save_checkpoint(f"{name}-results", result)
+        yield index, result
+
+
+def _remote_chunk(config, grid, device_name, threads) -> dict[str, Any]:
+    """One chunk on a Ray worker (no checkpoints there: the driver saves finished chunks)."""
+    torch.set_num_threads(threads)
+    return _chunk_result(config, grid, torch.device(device_name), False)
+
+
+def _ray_chunks(config, rundir, chunks, device, backend):
+    """Every unfinished chunk as one Ray task (one GPU each where the cluster has GPUs);
+    finished chunks are saved as they arrive, so a rerun only trains the missing ones."""
+    ray = connect(backend)
+    wants_gpu = str(device) != "cpu"
+    gpus = 1.0 if wants_gpu and ray.cluster_resources().get("GPU", 0) >= 1 else 0.0
+    if str(device).startswith("cuda") and not gpus:
+        raise ConfigError("--device cuda was asked for, but the Ray cluster has no GPU")
+    backend = dataclasses.replace(backend, gpus=gpus)
+    results = {i: rundir.load_checkpoint(f"chunk{i:03d}-results") for i in range(len(chunks))}
+    tasks = [(i, (config, grid, "cuda" if gpus else "cpu", max(1, int(backend.cpus))))
+             for i, grid in enumerate(chunks) if results[i] is None]
+    failed = {}
+    for outcome in run_tasks(_remote_chunk, tasks, backend):
+        if outcome.ok:
+            rundir.save_checkpoint(f"chunk{outcome.key:03d}-results", outcome.value)
+            results[outcome.key] = outcome.value
+        else:
+            failed[outcome.key] = outcome.error
+    if failed:
+        first = min(failed)
+        raise SparcsError(
+            f"{len(failed)} of {len(chunks)} chunks failed (chunk {first}: {failed[first]}); "
+            "the finished chunks are saved: rerun the same command to train the missing ones"
+        )
+    return list(results.items())
 
 
 # ---------------------------------------------------------------------- aggregation
@@ -346,19 +389,26 @@ def _write_report(config, rundir, rows, figures, live, elapsed) -> None:
 
 # ---------------------------------------------------------------------- run
 def run(
-    config: Config, rundir: RunDir, *, device: torch.device, progress: bool = True
+    config: Config, rundir: RunDir, *, device: torch.device | str, progress: bool = True,
+    backend: Backend | None = None,
 ) -> dict[str, Any]:
-    """Train the grid in chunks (each resumable), then write CSVs, figures and ``report.md``."""
+    """Train the grid in chunks (each resumable), then write CSVs, figures and ``report.md``.
+
+    With a Ray ``backend`` each chunk (``chunk_models`` models) is one Ray task, and ``device``
+    may be a name that each worker resolves; the results are those of a local run.
+    """
     start = time.perf_counter()
     grid = _grid(config)
     size = config.chunk_models or len(grid)
     chunks = [grid[i : i + size] for i in range(0, len(grid), size)]
     per_model: list[dict[str, Any]] = []
     kept: dict[tuple[float, float], dict[str, list[Tensor]]] = {}
-    for index, chunk in enumerate(chunks):
-        if progress and len(chunks) > 1:
-            print(f"chunk {index + 1}/{len(chunks)}: {len(chunk)} models")
-        result = _train_chunk(config, rundir, index, chunk, device, progress)
+    if backend is None or backend.name == "local":
+        results = _local_chunks(config, rundir, chunks, device, progress)
+    else:
+        results = _ray_chunks(config, rundir, chunks, device, backend)
+    for index, result in results:
+        chunk = chunks[index]
         offset = index * size
         m = result["metrics"]
         for i, (beta, alpha, s) in enumerate(chunk):

@@ -1,0 +1,33 @@
+"""``sparcs``: the library's own search (the estimators' pipeline, :func:`fit_search`)."""
+
+from __future__ import annotations
+
+import torch
+
+from ....search.engine import fit_search
+from ....search.settings import SearchSettings
+from ..nets import compact_size
+from ..problems import Split
+from ..settings import CompareSettings
+from .base import Outcome
+
+__all__ = ["run_sparcs"]
+
+
+def run_sparcs(split: Split, settings: CompareSettings, device: torch.device) -> list[Outcome]:
+    """Train the spectral network from the perceptron start, prune, fine-tune, compact."""
+    search = SearchSettings(
+        max_hidden=tuple(settings.max_hidden), penalty=settings.penalty,
+        epochs=settings.epochs, batch_size=settings.batch_size, lr=settings.lr,
+        prune_tolerance=settings.tolerance, validation_fraction=settings.validation_fraction,
+        early_stopping=True, n_iter_no_change=settings.n_iter_no_change,
+        finetune_epochs=settings.finetune_epochs, device=str(device), seed=split.seed,
+    )
+    p = split.problem
+    # fit_search cuts its validation part with the same call as Split: the same rows.
+    fitted = fit_search(split.X_fit, split.y_fit, task=p.task, n_classes=p.n_classes,
+                        settings=search)
+    tuned = fitted.finetune_history
+    epochs = len(fitted.history.loss) + (len(tuned.loss) if tuned is not None else 0)
+    return [Outcome("sparcs", fitted.outputs, compact_size(fitted.compact, len(search.max_hidden)),
+                    trainings=1, epochs=epochs, details={"validation_loss": fitted.losses})]

@@ -1,0 +1,223 @@
+"""The problems a comparison runs on, and the one split of each that every method shares.
+
+- ``teacher``: targets made by random ReLU teacher networks of known depth (0–3) and width, so
+  the right size is known;
+- ``sklearn``: scikit-learn's bundled datasets and generated problems (Friedman 1–3,
+  ``make_classification`` with several clusters per class);
+- a user's CSV/.npz, read and checked exactly as ``sparcs search`` does.
+
+:meth:`Problem.split` holds out the test rows and then the validation rows with the same calls
+that :func:`sparcs.search.engine.fit_search` makes, so the ``sparcs`` method validates on the
+very rows the other methods do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ...errors import ConfigError, DataError
+from ...estimators.metrics import accuracy, r2_score
+from ...search._data import Scaler, split_indices
+from ...search.engine import run_model
+from ...search.folder import MIN_ROWS, _task_and_targets
+from ...search.tabular import load_dataset
+from .settings import CompareSettings
+
+__all__ = ["Problem", "Split", "load_problems", "teacher_problem"]
+
+TEACHER_DEPTHS = (0, 1, 2, 3)
+TEACHER_WIDTH = 8
+TEACHER_DIM = 10
+TEACHER_NOISE = 0.05  # noise std relative to the target's: the best R² is about 0.9975
+
+
+@dataclass
+class Problem:
+    """One dataset: features ``X`` (float), targets ``y`` (floats, or class codes 0…k−1)."""
+
+    name: str
+    task: str
+    X: np.ndarray
+    y: np.ndarray
+    n_classes: int | None = None
+    truth: list[int] | None = None  # a teacher's hidden widths
+    source: str = ""
+
+    @property
+    def metric(self) -> str:
+        return "r2" if self.task == "regression" else "accuracy"
+
+    def split(self, seed: int, test_fraction: float, validation_fraction: float) -> Split:
+        if not np.isfinite(self.X).all():
+            raise DataError(f"{self.name}: the features hold "
+                            f"{int((~np.isfinite(self.X)).sum())} NaN or infinite values")
+        codes = self.y if self.task == "classification" else None
+        fit_rows, test_rows = split_indices(len(self.y), test_fraction, seed, stratify=codes)
+        if len(test_rows) < 2:
+            raise ConfigError(
+                f"{self.name}: test_fraction {test_fraction:g} of {len(self.y)} rows leaves "
+                f"{len(test_rows)} test row; raise --test-fraction"
+            )
+        fit_codes = None if codes is None else codes[fit_rows]
+        train, val = split_indices(len(fit_rows), validation_fraction, seed, stratify=fit_codes)
+        return Split(self, seed, fit_rows, test_rows, train, val)
+
+
+@dataclass
+class Split:
+    """Test rows, and the other ("fit") rows cut into train and validation parts, the
+    standardization fitted on the train part (as ``fit_search`` does)."""
+
+    problem: Problem
+    seed: int
+    fit_rows: np.ndarray
+    test_rows: np.ndarray
+    train: np.ndarray  # indices into fit_rows
+    val: np.ndarray
+    x_scaler: Scaler = field(init=False)
+    y_scaler: Scaler | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        p = self.problem
+        self.x_scaler = Scaler.fit(self.X_fit[self.train])
+        self.y_scaler = (Scaler.fit(self.Y(self.y_fit)[self.train])
+                         if p.task == "regression" else None)
+
+    @property
+    def X_fit(self) -> np.ndarray:
+        return self.problem.X[self.fit_rows]
+
+    @property
+    def y_fit(self) -> np.ndarray:
+        return self.problem.y[self.fit_rows]
+
+    @property
+    def n_outputs(self) -> int:
+        p = self.problem
+        return int(p.n_classes) if p.task == "classification" else self.Y(p.y).shape[1]
+
+    @staticmethod
+    def Y(y: np.ndarray) -> np.ndarray:
+        return y.reshape(len(y), -1).astype(np.float64)
+
+    def raw(self, part: str) -> tuple[np.ndarray, np.ndarray]:
+        """Unscaled ``(X, y)`` of ``"train"``, ``"val"`` or ``"test"``."""
+        if part == "test":
+            return self.problem.X[self.test_rows], self.problem.y[self.test_rows]
+        rows = self.fit_rows[self.train if part == "train" else self.val]
+        return self.problem.X[rows], self.problem.y[rows]
+
+    def tensors(self, part: str, device: torch.device) -> tuple[Tensor, Tensor]:
+        """Standardized float32 features and targets (class codes as long) on ``device``."""
+        X, y = self.raw(part)
+        xt = torch.as_tensor(self.x_scaler.transform(X), dtype=torch.float32, device=device)
+        if self.y_scaler is None:
+            return xt, torch.as_tensor(y, dtype=torch.long, device=device)
+        yt = self.y_scaler.transform(self.Y(y))
+        return xt, torch.as_tensor(yt, dtype=torch.float32, device=device)
+
+    def predictor(self, net: torch.nn.Module) -> Callable[[np.ndarray], np.ndarray]:
+        """Raw features → outputs in the target's units (regression) or logits, for a network
+        trained on :meth:`tensors`."""
+        def predict(X: np.ndarray) -> np.ndarray:
+            Z = run_model(net, self.x_scaler.transform(X))
+            return self.y_scaler.inverse(Z) if self.y_scaler is not None else Z
+        return predict
+
+    def score(self, outputs: np.ndarray, part: str) -> float:
+        """R² (regression) or accuracy (classification, argmax of ``outputs``) on ``part``."""
+        _, y = self.raw(part)
+        if self.problem.task == "regression":
+            return r2_score(self.Y(y), outputs)
+        return accuracy(y, np.asarray(outputs).argmax(axis=1))
+
+
+# ---------------------------------------------------------------------- suites
+def teacher_problem(depth: int, samples: int, *, width: int = TEACHER_WIDTH,
+                    dim: int = TEACHER_DIM) -> Problem:
+    """y = teacher(x) + noise, x ~ N(0, I): a ReLU network with ``depth`` hidden layers of
+    ``width`` (He-scaled weights, small biases); depth 0 is a linear target. The teacher and
+    the rows depend on (depth, width, dim, samples) only, never on the trial's seed."""
+    rng = np.random.default_rng([depth, width, dim, samples])
+    X = rng.normal(size=(samples, dim))
+    h = X
+    for _ in range(depth):
+        W = rng.normal(scale=np.sqrt(2 / h.shape[1]), size=(h.shape[1], width))
+        h = np.maximum(h @ W + rng.normal(scale=0.1, size=width), 0.0)
+    y = h @ rng.normal(scale=np.sqrt(1 / h.shape[1]), size=h.shape[1])
+    y = y + TEACHER_NOISE * y.std() * rng.normal(size=samples)
+    return Problem(f"teacher-d{depth}", "regression", X, y, truth=[width] * depth,
+                   source=f"teacher: {depth} hidden layers of {width}, {dim} inputs")
+
+
+def _cap(X: np.ndarray, y: np.ndarray, samples: int) -> tuple[np.ndarray, np.ndarray]:
+    if len(y) <= samples:
+        return X, y
+    rows = np.sort(np.random.default_rng(0).permutation(len(y))[:samples])
+    return X[rows], y[rows]
+
+
+def _sklearn_problems(samples: int) -> list[Problem]:
+    try:
+        from sklearn import datasets
+    except ImportError:
+        raise ConfigError("--suite sklearn needs scikit-learn: pip install "
+                          "'sparcs-nas[sklearn]'") from None
+    problems = []
+    bundled = {"diabetes": ("regression", datasets.load_diabetes),
+               "breast_cancer": ("classification", datasets.load_breast_cancer),
+               "wine": ("classification", datasets.load_wine),
+               "digits": ("classification", datasets.load_digits)}
+    for name, (task, loader) in bundled.items():
+        X, y = loader(return_X_y=True)
+        X, y = _cap(X.astype(np.float64), y, samples)
+        problems.append(_problem(name, task, X, y, f"sklearn.datasets.load_{name}"))
+    for k in (1, 2, 3):
+        make = getattr(datasets, f"make_friedman{k}")
+        kwargs = {"n_features": 10} if k == 1 else {}
+        X, y = make(n_samples=samples, noise=0.1 if k == 3 else 1.0, random_state=0, **kwargs)
+        problems.append(_problem(f"friedman{k}", "regression", X, y, f"make_friedman{k}"))
+    X, y = datasets.make_classification(
+        n_samples=samples, n_features=10, n_informative=6, n_redundant=2,
+        n_clusters_per_class=3, random_state=0)
+    problems.append(_problem("classification", "classification", X, y,
+                             "make_classification, 3 clusters per class"))
+    return problems
+
+
+def _problem(name: str, task: str, X: np.ndarray, y: np.ndarray, source: str) -> Problem:
+    if task == "classification":
+        y = np.unique(y, return_inverse=True)[1].astype(np.int64)
+        return Problem(name, task, X, y, n_classes=int(y.max()) + 1, source=source)
+    return Problem(name, task, X, y.astype(np.float64), source=source)
+
+
+def _user_problem(settings: CompareSettings) -> Problem:
+    """The user's file, read, encoded and checked as ``sparcs search`` does."""
+    data = load_dataset(settings.data, settings.target, categorical=settings.categorical,
+                        dropna=settings.dropna, min_rows=MIN_ROWS)
+    task, targets, classes = _task_and_targets(data, settings.task)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(settings.data).stem) or "data"
+    return Problem(name, task, data.X.astype(np.float64), targets,
+                   n_classes=len(classes) if classes else None, source=str(settings.data))
+
+
+def load_problems(settings: CompareSettings) -> list[Problem]:
+    """The problems of the settings' suite, or the user's file."""
+    if settings.data is not None:
+        problems = [_user_problem(settings)]
+    elif settings.suite == "teacher":
+        problems = [teacher_problem(d, settings.samples) for d in TEACHER_DEPTHS]
+    else:
+        problems = _sklearn_problems(settings.samples)
+    for p in problems:
+        if p.task == "regression" and not np.isfinite(p.y).all():
+            raise DataError(f"{p.name}: the target holds NaN or infinite values")
+    return problems

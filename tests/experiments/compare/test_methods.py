@@ -1,0 +1,158 @@
+"""The compared methods on tiny problems: exact compaction, reproducible search, honest
+pruning."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sparcs.experiments.compare.fitting import prune_nodes, train, validation_loss
+from sparcs.experiments.compare.methods import METHODS, check_available, variants
+from sparcs.experiments.compare.methods.direct import run_direct
+from sparcs.experiments.compare.methods.mlp import LR_RANGE, run_mlp_prune, run_mlp_search
+from sparcs.experiments.compare.nets import DenseNet, compact_size, to_compact
+from sparcs.experiments.compare.settings import METHOD_NAMES
+
+from .helpers import settings, teacher
+
+CPU = torch.device("cpu")
+
+
+def test_registry_matches_the_method_names() -> None:
+    assert tuple(METHODS) == METHOD_NAMES
+    assert variants("mlp-search") == ["mlp-search", "mlp-search-small"]
+    assert variants("mlp-prune") == ["mlp-prune", "mlp-full"] and variants("hgb") == ["hgb"]
+    check_available(list(METHOD_NAMES))  # the dev install has optuna and scikit-learn
+
+
+@given(
+    hidden=st.lists(st.integers(1, 6), min_size=1, max_size=3),
+    skips=st.booleans(),
+    keep=st.floats(0.0, 1.0),
+    seed=st.integers(0, 1000),
+)
+def test_compact_equals_the_masked_network(hidden, skips, keep, seed) -> None:
+    net = DenseNet([3, *hidden, 2], skips=skips, start="default", seed=seed)
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for i in net.hidden_layers:
+            net.mask(i).copy_(torch.rand(net.sizes[i], generator=gen) < keep)
+    x = torch.randn(7, 3, generator=gen)
+    compact = to_compact(net)
+    torch.testing.assert_close(compact(x), net(x), rtol=1e-5, atol=1e-6)
+    size = compact_size(compact, len(hidden))
+    for k, w in enumerate(size.hidden_widths, start=1):
+        assert w in (0, int(net.mask(k).sum()))  # a layer is kept whole-live or dropped
+    if skips:  # with every skip, a live node always reaches the output
+        assert size.hidden_widths == [int(net.mask(k).sum()) for k in net.hidden_layers]
+    assert size.parameters == compact.num_parameters()
+
+
+def test_direct_start_is_a_perceptron_with_small_hidden_blocks() -> None:
+    net = DenseNet([4, 6, 6, 2], skips=True, start="perceptron", seed=0, group_penalty=True)
+    direct = net.block(3, 0).abs().max()
+    hidden = max(net.block(i, j).abs().max() for i in (1, 2, 3) for j in net.sources(i)
+                 if (i, j) != (3, 0))
+    assert hidden < 0.05 * direct and hidden > 0
+    assert float(net.eigenvalue_penalty().detach()) > 0
+
+
+def test_direct_compacts_to_its_live_nodes_exactly() -> None:
+    s = settings()
+    split = teacher(1).split(0, s.test_fraction, s.validation_fraction)
+    (outcome,) = run_direct(split, s, CPU)
+    kept = outcome.details["kept_nodes"]
+    assert outcome.size.hidden_widths == [len(kept[i]) for i in sorted(kept)]
+    assert outcome.details["removed_nodes"] == (
+        outcome.details["hidden_nodes"] - sum(len(v) for v in kept.values()))
+    assert outcome.size.skip_blocks >= 0
+    assert np.isfinite(split.score(outcome.predict(split.raw("test")[0]), "test"))
+
+
+def test_pruning_keeps_the_tolerance_and_removed_nodes_do_nothing() -> None:
+    s = settings(epochs=20)
+    split = teacher(1).split(0, s.test_fraction, s.validation_fraction)
+    net = DenseNet([split.problem.X.shape[1], 12, 12, 1], skips=True, start="perceptron",
+                   seed=0, group_penalty=True)
+    train(net, split, s, CPU, lr=1e-2, penalty=s.group_penalty, seed=0)
+    pruned = prune_nodes(net, split, 0.1, CPU)
+    assert pruned.loss <= pruned.base_loss * 1.1
+    assert pruned.loss == pytest.approx(validation_loss(net, split, CPU))
+    assert pruned.removed == sum(int((~net.mask(i)).sum()) for i in net.hidden_layers)
+    x = split.tensors("test", CPU)[0]
+    before = net(x).detach()
+    with torch.no_grad():  # weights into removed nodes may be anything
+        for i in net.hidden_layers:
+            for j in net.sources(i):
+                net.block(i, j)[~net.mask(i)] = 1e3
+    torch.testing.assert_close(net(x), before)
+    torch.testing.assert_close(to_compact(net)(x), before, rtol=1e-5, atol=1e-5)
+
+
+def test_mlp_prune_never_keeps_a_node_it_reports_removed() -> None:
+    s = settings(epochs=15)
+    split = teacher(1).split(1, s.test_fraction, s.validation_fraction)
+    outcome, full = run_mlp_prune(split, s, CPU)
+    assert (outcome.method, full.method) == ("mlp-prune", "mlp-full")
+    assert full.size.hidden_widths == s.max_hidden and full.size.parameters >= (
+        outcome.size.parameters)
+    kept = outcome.details["kept_nodes"]
+    n_kept = sum(len(v) for v in kept.values())
+    assert n_kept + outcome.details["removed_nodes"] == sum(s.max_hidden)
+    widths = outcome.size.hidden_widths
+    assert all(w in (0, len(kept[i])) for i, w in zip(sorted(kept), widths, strict=True))
+    assert outcome.size.skip_blocks == 0  # a plain MLP stays a chain
+    # Layers up to the last removed one cannot reach the output; the rest form a chain fed by
+    # the inputs (no layer removed) or by nothing but their biases.
+    last_dead = max((k for k, w in enumerate(widths, start=1) if w == 0), default=0)
+    assert all(w == 0 for w in widths[:last_dead])
+    chain = [split.problem.X.shape[1] if last_dead == 0 else 0, *widths[last_dead:], 1]
+    assert outcome.size.parameters == sum(
+        (a + 1) * b for a, b in itertools.pairwise(chain))
+
+
+def test_mlp_search_is_reproducible_and_uses_its_trial_budget() -> None:
+    s = settings(trials=4, epochs=5)
+    split = teacher(2).split(0, s.test_fraction, s.validation_fraction)
+    first = run_mlp_search(split, s, CPU)
+    again = run_mlp_search(split, s, CPU)
+    assert [o.method for o in first] == ["mlp-search", "mlp-search-small"]
+    X = split.raw("test")[0]
+    for a, b in zip(first, again, strict=True):
+        assert a.details == b.details
+        np.testing.assert_array_equal(a.predict(X), b.predict(X))
+        assert a.trainings == 4
+    best, small = first
+    assert LR_RANGE[0] <= best.details["params"]["lr"] <= LR_RANGE[1]
+    assert small.size.parameters <= best.size.parameters
+    assert small.details["validation_loss"] <= best.details["validation_loss"] * (1 + s.tolerance)
+    other = run_mlp_search(teacher(2).split(1, s.test_fraction, s.validation_fraction), s, CPU)
+    assert other[0].details["params"] != best.details["params"]  # the seed reaches the sampler
+
+
+def test_sparcs_validates_on_the_shared_rows() -> None:
+    s = settings()
+    split = teacher(1).split(0, s.test_fraction, s.validation_fraction)
+    (outcome,) = METHODS["sparcs"](split, s, CPU)
+    assert outcome.size.parameters > 0 and outcome.trainings == 1
+    # The same split: the estimators' internal validation part has exactly these rows.
+    from sparcs.search._data import split_indices
+
+    _, val = split_indices(len(split.fit_rows), s.validation_fraction, 0)
+    np.testing.assert_array_equal(val, split.val)
+
+
+def test_linear_and_hgb_learn_a_linear_teacher() -> None:
+    s = settings()
+    split = teacher(0, samples=400).split(0, s.test_fraction, s.validation_fraction)
+    X = split.raw("test")[0]
+    (linear,) = METHODS["linear"](split, s, CPU)
+    assert split.score(linear.predict(X), "test") > 0.99  # noise allows about 0.9975
+    assert linear.size.parameters == split.problem.X.shape[1] + 1
+    (hgb,) = METHODS["hgb"](split, s, CPU)
+    assert hgb.size is None and 0.5 < split.score(hgb.predict(X), "test") < 0.99
