@@ -127,16 +127,16 @@ def test_early_stopping_and_finetune_flags_reach_the_run_and_its_record(tmp_path
     assert "--n-iter-no-change none" in line
 
 
-def test_existing_output_is_refused_then_overwritten(tmp_path, capsys):
+def test_existing_result_is_refused_then_overwritten(tmp_path, capsys):
     data = make_csv(tmp_path / "data.csv", n=60)
-    out = tmp_path / "run"
-    out.mkdir()
-    (out / "keep.txt").write_text("mine")
+    code, out = search(tmp_path, data, "--target", "target", "--epochs", "2")
+    assert code == 0
+    (out / "keep.txt").write_text("note")
     code, _ = search(tmp_path, data, "--target", "target", "--epochs", "2")
     assert code == 2
     err = capsys.readouterr().err
-    assert "already exists and is not empty" in err and "--overwrite" in err
-    assert (out / "keep.txt").read_text() == "mine"
+    assert "already holds a sparcs result" in err and "--overwrite" in err
+    assert (out / "keep.txt").read_text() == "note"
     code, _ = search(tmp_path, data, "--target", "target", "--epochs", "2", "--overwrite")
     assert code == 0 and not (out / "keep.txt").exists() and (out / "metrics.json").is_file()
     assert leftovers(tmp_path) == []

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import shlex
 import sys
 from collections.abc import Sequence
 
-from ..errors import SparcsError
+from ..errors import Interrupted, SparcsError
 
 COMMANDS = {
     "demo": "Train a small search on a synthetic target and show which layers were recruited.",
@@ -41,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args._command = "sparcs " + shlex.join(argv)
     try:
         return int(args._run(args) or 0)
     except SparcsError as err:
@@ -50,8 +53,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError as err:
         print(f"sparcs {args.command}: error: file not found: {err.filename}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"sparcs {args.command}: interrupted; completed results were kept", file=sys.stderr)
+    except OSError as err:  # permissions, full disk, ...: the file and the reason, one line
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"sparcs {args.command}: error: {where}{err.strerror or err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as err:
+        # Commands that write raise Interrupted with what they kept; the others write nothing.
+        kept = str(err) if isinstance(err, Interrupted) else "nothing was written"
+        print(f"sparcs {args.command}: interrupted; {kept}", file=sys.stderr)
         return 130
 
 

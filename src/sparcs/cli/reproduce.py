@@ -3,7 +3,8 @@
 Each experiment gets its own sub-command, so ``sparcs reproduce transition --help`` lists that
 experiment's settings. A preset gives every setting; flags override single ones. The resolved
 settings are saved in ``config.json``; re-running into the same ``--out`` resumes (same settings),
-refuses (different settings) or, with ``--overwrite``, starts again.
+refuses (different settings) or, with ``--overwrite``, starts again in a staging folder that
+replaces the earlier run only when the new one is complete.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, Interrupted
 from ..experiments.registry import EXPERIMENTS, load
 from ..experiments.rundir import RunDir
 from ..io import read_json
@@ -105,14 +106,22 @@ def run(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else Path("runs") / f"{args.experiment}-{args.preset}"
     record = {"experiment": args.experiment, "preset": args.preset, **dataclasses.asdict(config)}
     device = resolve_device(args.device)
-    rundir = RunDir(out, record, overwrite=args.overwrite)
+    rundir = RunDir(out, record, overwrite=args.overwrite,
+                    command=getattr(args, "_command", "sparcs reproduce"))
     if rundir.done:
         print(f"sparcs reproduce {args.experiment}: {out} is already complete; not re-running")
         print_summary(args.experiment, rundir.path, read_json(rundir.file("done.json")))
         return 0
     if rundir.resumed:
         print(f"sparcs reproduce {args.experiment}: resuming the run in {out}")
-    summary = module.run(config, rundir, device=device, progress=args.progress)
-    rundir.mark_done(summary)
+    try:
+        summary = module.run(config, rundir, device=device, progress=args.progress)
+        summary = rundir.mark_done(summary)
+        rundir.finish()
+    except KeyboardInterrupt:
+        raise Interrupted(rundir.abandon()) from None
+    except BaseException:
+        rundir.abandon()
+        raise
     print_summary(args.experiment, rundir.path, summary)
     return 0

@@ -21,8 +21,6 @@ when complete, so a failed or interrupted run never leaves a folder that looks v
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConfigError, DataError, OutputExistsError
+from ..errors import ConfigError, DataError, Interrupted, OutputExistsError, WriteError
 from ..estimators.base import (
     SearchSettings,
     SpectralFit,
@@ -42,6 +40,7 @@ from ..estimators.linear import LogisticBaseline, RidgeBaseline
 from ..estimators.metrics import accuracy, log_loss, r2_score
 from ..estimators.saved import COLUMNS_FILE, MODEL_DIR
 from ..io import save_torch, write_csv, write_json
+from ..outfolder import OutputFolder
 from ..tabular import CATEGORICAL_MODES, Dataset, encode_labels, infer_task, load_dataset
 
 __all__ = ["SearchConfig", "SearchResult", "prepare_out", "run_search", "summary_table"]
@@ -131,20 +130,18 @@ class SearchResult:
     metrics: dict[str, Any]
 
 
-def prepare_out(out: Path, overwrite: bool) -> None:
-    """Refuse an existing non-empty output folder (or a file) unless ``overwrite``."""
-    if out.exists() and not out.is_dir():
-        raise OutputExistsError(f"{out} exists and is not a folder; choose another --out")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise OutputExistsError(
-            f"{out} already exists and is not empty; pass --overwrite to replace it or choose "
-            "another --out"
-        )
+def prepare_out(config: SearchConfig) -> OutputFolder:
+    """The checked output folder: refuses protected paths, folders sparcs did not make, and an
+    existing result without ``overwrite``, before any work is done."""
+    out = config.out_dir
+    folder = OutputFolder(out, command=config.command_line(), overwrite=config.overwrite,
+                          inputs=[config.data])
     parent = out.absolute().parent
     while not parent.exists():
         parent = parent.parent
     if not os.access(parent, os.W_OK | os.X_OK):
         raise ConfigError(f"cannot write the output folder {out}: {parent} is not writable")
+    return folder
 
 
 def _task_and_targets(data: Dataset, task: str) -> tuple[str, np.ndarray, list | None]:
@@ -229,8 +226,15 @@ def _metrics(
 
 def run_search(config: SearchConfig, *, log: Callable[..., None] = print) -> SearchResult:
     """Run the whole search and write ``config.out_dir``; return where and what was found."""
-    out = config.out_dir
-    prepare_out(out, config.overwrite)
+    folder = prepare_out(config)
+    try:
+        return _search(config, folder, log)
+    except KeyboardInterrupt:
+        raise Interrupted(folder.describe_untouched()) from None
+
+
+def _search(config: SearchConfig, folder: OutputFolder, log: Callable[..., None]) -> SearchResult:
+    out = folder.path
     resolve_device(config.device)  # fail before reading data when CUDA is asked for but absent
     data = load_dataset(
         config.data, config.target, categorical=config.categorical, dropna=config.dropna,
@@ -269,7 +273,7 @@ def run_search(config: SearchConfig, *, log: Callable[..., None] = print) -> Sea
         "x_scaler": fitted.x_scaler.to_dict(),
         "y_scaler": fitted.y_scaler.to_dict() if fitted.y_scaler is not None else None,
     }
-    _export(out, config, fitted, metrics, columns, overwrite=config.overwrite, log=log)
+    _export(folder, config, fitted, metrics, columns, log=log)
     log(str(fitted.architecture))
     log(summary_table(metrics))
     log(f"saved to {out}/ (report.md, metrics.json, model/); "
@@ -296,61 +300,48 @@ def summary_table(metrics: dict[str, Any]) -> str:
 
 
 def _export(
-    out: Path, config: SearchConfig, fitted: SpectralFit, metrics: dict, columns: dict,
-    *, overwrite: bool, log: Callable[..., None],
+    folder: OutputFolder, config: SearchConfig, fitted: SpectralFit, metrics: dict,
+    columns: dict, *, log: Callable[..., None],
 ) -> None:
-    """Write every output into a temporary sibling folder, then move it to ``out``."""
+    """Write every output into a staging folder that replaces ``--out`` only when complete."""
+    try:
+        with folder.staged() as tmp:
+            _write_outputs(tmp, config, fitted, metrics, columns, log=log)
+    except OutputExistsError:
+        raise
+    except OSError as err:  # name the user's folder, not the staging folder
+        reason = err.reason if isinstance(err, WriteError) else err.strerror or str(err)
+        raise WriteError(folder.path, f"{reason}; choose another --out") from None
+
+
+def _write_outputs(
+    tmp: Path, config: SearchConfig, fitted: SpectralFit, metrics: dict, columns: dict,
+    *, log: Callable[..., None],
+) -> None:
     from .. import __version__
 
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    except OSError as err:
-        raise ConfigError(
-            f"cannot write the output folder {out}: {err.strerror or err}; choose another --out"
-        ) from None
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)  # mkdtemp's private 0700 is wrong for a result folder
-        write_json(tmp / "config.json", {**config.to_dict(), "sparcs_version": __version__})
-        write_json(tmp / COLUMNS_FILE, columns)
-        fitted.compact.save(tmp / MODEL_DIR)
-        net = fitted.network
-        save_torch(tmp / "network.pt", {
-            "sizes": net.sizes, "bias": net.bias, "activation": net.activation,
-            "state_dict": net.state_dict(),
-        })
-        fitted.architecture.to_json(tmp / "architecture.json")
-        write_json(tmp / "history.json", fitted.history.to_dict())
-        if fitted.finetune_history is not None:
-            write_json(tmp / "finetune_history.json", fitted.finetune_history.to_dict())
-        if fitted.pruning_curve:
-            write_json(tmp / "pruning_curve.json", fitted.pruning_curve)
-            write_csv(tmp / "pruning_curve.csv", [
-                {k: v for k, v in row.items() if k != "widths"} | {
-                    "widths": " ".join(str(w) for w in row.get("widths", []))
-                } for row in fitted.pruning_curve
-            ])
-        write_json(tmp / "metrics.json", metrics)
-        figures = _figures(tmp, fitted, config, log)
-        (tmp / "report.md").write_text(_report(config, fitted, metrics, figures), encoding="utf-8")
-        _move_into_place(tmp, out, overwrite)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _move_into_place(tmp: Path, out: Path, overwrite: bool) -> None:
-    prepare_out(out, overwrite)  # it may have appeared while training
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        old.rmdir()
-        out.rename(old)
-    tmp.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    write_json(tmp / "config.json", {**config.to_dict(), "sparcs_version": __version__})
+    write_json(tmp / COLUMNS_FILE, columns)
+    fitted.compact.save(tmp / MODEL_DIR)
+    net = fitted.network
+    save_torch(tmp / "network.pt", {
+        "sizes": net.sizes, "bias": net.bias, "activation": net.activation,
+        "state_dict": net.state_dict(),
+    })
+    fitted.architecture.to_json(tmp / "architecture.json")
+    write_json(tmp / "history.json", fitted.history.to_dict())
+    if fitted.finetune_history is not None:
+        write_json(tmp / "finetune_history.json", fitted.finetune_history.to_dict())
+    if fitted.pruning_curve:
+        write_json(tmp / "pruning_curve.json", fitted.pruning_curve)
+        write_csv(tmp / "pruning_curve.csv", [
+            {k: v for k, v in row.items() if k != "widths"} | {
+                "widths": " ".join(str(w) for w in row.get("widths", []))
+            } for row in fitted.pruning_curve
+        ])
+    write_json(tmp / "metrics.json", metrics)
+    figures = _figures(tmp, fitted, config, log)
+    (tmp / "report.md").write_text(_report(config, fitted, metrics, figures), encoding="utf-8")
 
 
 def _figures(tmp: Path, fitted: SpectralFit, config: SearchConfig, log: Callable) -> list[str]:
