@@ -15,6 +15,7 @@ and ``sparcs search``. It needs torch and numpy only (no scikit-learn).
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -406,6 +407,8 @@ def _fit_and_prune(
         raise DataError(
             "training diverged (the loss became NaN or infinite); lower lr or standardize the data"
         )
+    say = _say if settings.verbose else (lambda text: None)
+    say(f"training: {history.describe(int(settings.epochs))}")
 
     from ..pruning.prune import prune  # the pruning stage operates on the trained model
 
@@ -417,7 +420,11 @@ def _fit_and_prune(
         threshold = 0.0
         losses: dict[str, float] = {}
     else:
+        judged = f"{len(X_val)} validation rows" if val is not None else "the training rows"
+        say(f"pruning: choosing the eigenvalue threshold on {judged} ...")
         result = prune(net, X_val, y_val, tolerance=settings.prune_tolerance, loss=loss)
+        say(f"pruning: threshold {float(result.threshold):.3g} keeps hidden widths "
+            f"{list(result.architecture.hidden_widths)} of {list(sizes[1:-1])}")
         compact, architecture = result.compact, result.architecture
         curve, threshold = list(result.curve), float(result.threshold)
         losses = {"base": float(result.base_loss), "pruned": float(result.loss)}
@@ -425,8 +432,10 @@ def _fit_and_prune(
             # Every fine-tuning epoch runs: the validation part already chose the pruning, and
             # choosing the fine-tuning's epoch on it as well overfit it (benchmarks/
             # bench_quality.py: lower test scores on small data than a fixed count).
+            say(f"fine-tuning the pruned network: {int(settings.finetune_epochs)} epochs")
             tuned, finetune_history = finetune(
                 result.network, X_train, y_train, validation=val, loss=loss,
+                progress=bool(settings.verbose),
                 config=replace(settings.train_config(), epochs=int(settings.finetune_epochs),
                                restore_best=False, n_iter_no_change=None),
             )
@@ -463,6 +472,7 @@ def finetune(
     config: TrainConfig,
     loss: str,
     validation: tuple[Tensor, Tensor] | None = None,
+    progress: bool = False,
 ) -> tuple[SpectralNetwork, History]:
     """Train a pruned network further, in place, with its zero eigenvalues held at exactly 0.
 
@@ -478,7 +488,8 @@ def finetune(
         if lam.requires_grad
     ]
     try:
-        history = fit(pruned, X, y, config=config, loss=loss, validation=validation)
+        history = fit(pruned, X, y, config=config, loss=loss, validation=validation,
+                      progress=progress)
     finally:
         for handle in handles:
             handle.remove()
@@ -486,6 +497,11 @@ def finetune(
         for lam, keep in zip(pruned.eigenvalues, masks, strict=True):
             lam.masked_fill_(~keep, 0.0)
     return pruned, history
+
+
+def _say(text: str) -> None:
+    """A line on stderr between the progress bars, so that no phase runs silently."""
+    print(text, file=sys.stderr, flush=True)
 
 
 @torch.no_grad()

@@ -21,6 +21,7 @@ when complete, so a failed or interrupted run never leaves a folder that looks v
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -47,6 +48,11 @@ __all__ = ["SearchConfig", "SearchResult", "prepare_out", "run_search", "summary
 
 TASK_CHOICES = ("auto", "regression", "classification")
 MIN_ROWS = 10
+# Fewer rows than these cannot train a model, or leave too few per class to learn and test it.
+MIN_TRAIN_ROWS = 5
+MIN_ROWS_PER_CLASS = 3
+# Below this many validation rows, the pruning and early stopping choices are noise.
+MIN_VALIDATION_ROWS = 10
 
 
 @dataclass
@@ -87,6 +93,11 @@ class SearchConfig:
             )
         if not 0 < self.test_fraction < 1:
             raise ConfigError(f"test_fraction must be in (0, 1), got {self.test_fraction}")
+        if not self.max_hidden:
+            raise ConfigError(
+                "max_hidden is empty; give the hidden widths to search, such as 200,200 (the "
+                "search itself finds out when the data needs no hidden layer)"
+            )
         self.settings()  # validates the training settings
 
     @property
@@ -144,9 +155,69 @@ def prepare_out(config: SearchConfig) -> OutputFolder:
     return folder
 
 
+def _warn(text: str) -> None:
+    print(f"warning: {text}", file=sys.stderr, flush=True)
+
+
+def _check_split(
+    config: SearchConfig, targets: np.ndarray, train: np.ndarray, test: np.ndarray,
+    classes: list | None,
+) -> list[str]:
+    """Refuse splits that cannot give a model or a test score; the warnings for legal but
+    unwise settings, in words."""
+    n = len(targets)
+    if len(test) < 2:  # R² of one row is undefined (reported as 0): refuse, do not mislead
+        raise ConfigError(
+            f"--test-fraction {config.test_fraction:g} of {n} rows leaves {len(test)} test "
+            "row; the test metrics need at least 2: raise --test-fraction"
+        )
+    # The same split of the training rows that the search makes for its validation part.
+    fit_rows, val_rows = split_indices(
+        len(train), config.validation_fraction, config.seed,
+        stratify=targets[train] if classes else None,
+    )
+    if len(fit_rows) < MIN_TRAIN_ROWS:
+        raise ConfigError(
+            f"--test-fraction {config.test_fraction:g} and --validation-fraction "
+            f"{config.validation_fraction:g} of {n} rows leave {len(fit_rows)} rows to train on; "
+            f"at least {MIN_TRAIN_ROWS} are needed: lower them or use more data"
+        )
+    if classes and len(fit_rows) < MIN_ROWS_PER_CLASS * len(classes):
+        raise ConfigError(
+            f"{len(classes)} classes in {n} rows leave {len(fit_rows) / len(classes):.1f} "
+            f"training rows per class ({len(fit_rows)} to train, {len(val_rows)} to validate, "
+            f"{len(test)} to test); at least {MIN_ROWS_PER_CLASS} per class are needed: use "
+            "more data or fewer classes (--task regression for a numeric target)"
+        )
+    notes = []
+    if config.validation_fraction == 0:
+        notes.append(
+            "--validation-fraction 0: pruning is judged on the training rows (so it may keep "
+            "what only fits them), and early stopping is off, since it needs validation rows"
+        )
+    elif len(val_rows) < MIN_VALIDATION_ROWS:
+        notes.append(
+            f"only {len(val_rows)} validation rows judge the pruning and early stopping, so "
+            "their choices are noisy: raise --validation-fraction or use more data"
+        )
+    if len(test) > len(train):
+        notes.append(
+            f"--test-fraction {config.test_fraction:g} holds out more rows for testing "
+            f"({len(test)}) than it leaves for training ({len(train)})"
+        )
+    if config.epochs == 0:
+        notes.append("--epochs 0: the network is not trained; the result is its random start")
+    return notes
+
+
 def _task_and_targets(data: Dataset, task: str) -> tuple[str, np.ndarray, list | None]:
     """(task, targets, class labels): codes for classification, floats for regression."""
     name = data.schema.target
+    if data.y.dtype != object and np.ptp(data.y) == 0:
+        raise DataError(
+            f"target column {name!r} is constant ({data.y[0]:g} in every row); there is "
+            "nothing to learn"
+        )
     if task == "auto":
         task = infer_task(data.y)
     if task == "classification":
@@ -169,8 +240,6 @@ def _task_and_targets(data: Dataset, task: str) -> tuple[str, np.ndarray, list |
             f"target column {name!r} holds text, which cannot be regressed; use --task "
             "classification"
         )
-    if np.ptp(data.y) == 0:
-        raise DataError(f"target column {name!r} is constant ({data.y[0]:g}); nothing to learn")
     return task, data.y.astype(np.float64), None
 
 
@@ -240,14 +309,13 @@ def _search(config: SearchConfig, folder: OutputFolder, log: Callable[..., None]
         config.data, config.target, categorical=config.categorical, dropna=config.dropna,
         min_rows=MIN_ROWS,
     )
+    for note in data.notes:
+        _warn(note)
     task, targets, classes = _task_and_targets(data, config.task)
     stratify = targets if task == "classification" else None
     train, test = split_indices(len(targets), config.test_fraction, config.seed, stratify=stratify)
-    if len(test) < 2:  # R² of one row is undefined (reported as 0): refuse, do not mislead
-        raise ConfigError(
-            f"test_fraction {config.test_fraction:g} of {len(targets)} rows leaves {len(test)} "
-            "test row; the test metrics need at least 2: raise --test-fraction"
-        )
+    for note in _check_split(config, targets, train, test, classes):
+        _warn(note)
     X_train, y_train = data.X[train], targets[train]
     X_test, y_test = data.X[test], targets[test]
     dropped = f", {data.n_dropped} rows with missing values dropped" if data.n_dropped else ""
@@ -260,6 +328,8 @@ def _search(config: SearchConfig, folder: OutputFolder, log: Callable[..., None]
         X_train, y_train, task=task, n_classes=len(classes) if classes else None,
         settings=config.settings(),
     )
+    if config.progress:
+        print("writing the model, metrics and figures ...", file=sys.stderr, flush=True)
     metrics = _metrics(fitted, X_train, y_train, X_test, y_test)
     metrics["rows"] = {
         "total": len(targets), "train": len(train) - fitted.n_validation,
@@ -369,16 +439,13 @@ def _figures(tmp: Path, fitted: SpectralFit, config: SearchConfig, log: Callable
     return made
 
 
-def _training_note(fitted: SpectralFit) -> str:
+def _training_note(fitted: SpectralFit, config: SearchConfig) -> str:
     """One sentence on early stopping and fine-tuning, as far as they ran."""
     history, tuned = fitted.history, fitted.finetune_history
-    note = f"Trained {len(history.loss)} epochs"
-    if history.best_epoch is not None:
-        note += f", keeping epoch {history.best_epoch} (lowest validation loss)"
+    note = history.describe(config.epochs).capitalize() + " (epochs are numbered from 1)"
     if tuned is not None:
-        kept = f", keeping epoch {tuned.best_epoch}" if tuned.best_epoch is not None else ""
         losses = fitted.losses
-        note += (f"; then fine-tuned the pruned network {len(tuned.loss)} epochs{kept} "
+        note += (f"; then fine-tuned the pruned network: {tuned.describe(config.finetune_epochs)} "
                  f"(validation loss {losses['pruned']:.4g} → {losses['finetuned']:.4g})")
     return note + "."
 
@@ -394,7 +461,7 @@ def _report(config: SearchConfig, fitted: SpectralFit, metrics: dict, figures: l
         f"Maximal architecture searched: hidden widths {metrics['architecture']['max_hidden']}; "
         f"found: {metrics['architecture']['hidden_widths']} "
         f"(eigenvalue threshold {fitted.threshold:.3g}).",
-        _training_note(fitted),
+        _training_note(fitted, config),
         "",
         "## Test metrics",
         "",

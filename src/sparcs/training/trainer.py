@@ -96,6 +96,28 @@ class History:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def describe(self, epochs: int) -> str:
+        """In words, with epochs numbered from 1: how many ran of ``epochs``, why training
+        stopped, and which epoch's parameters were kept.
+
+        >>> print(History(loss=[3.0, 2.0, 2.5, 2.6], best_epoch=2).describe(10))
+        stopped early after epoch 4 of 10: the validation loss had not improved for 2 epochs; \
+kept epoch 2 (lowest validation loss)
+        """
+        ran, best = len(self.loss), self.best_epoch
+        if ran >= epochs:
+            text = f"trained all {ran} epochs"
+        elif best is not None:
+            text = (f"stopped early after epoch {ran} of {epochs}: the validation loss had not "
+                    f"improved for {ran - best} epochs")
+        else:
+            text = f"stopped early after epoch {ran} of {epochs}"
+        if best is None:
+            return text
+        if best == 0:
+            return text + "; kept the untrained start (no epoch lowered the validation loss)"
+        return text + f"; kept epoch {best} (lowest validation loss)"
+
 
 def epoch_batches(
     n: int, batch_size: int, generator: torch.Generator, *, drop_last: bool = False
