@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..estimators.saved import SavedSearch
 from ..io import write_csv
 from ..outfolder import check_output_file
-from ..tabular import read_table
+from ..search.saved import SavedSearch
+from ..search.tabular import read_table
 
 
 def add_parser(subparsers: argparse._SubParsersAction, name: str, help_text: str):

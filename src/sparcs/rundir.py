@@ -13,9 +13,9 @@ from typing import Any
 
 import torch
 
-from ..errors import OutputExistsError
-from ..io import read_json, save_torch, write_json
-from ..outfolder import MARKER, OutputFolder
+from .errors import OutputExistsError
+from .io import read_json, save_torch, write_json
+from .outfolder import MARKER, OutputFolder
 
 __all__ = ["RunDir"]
 
