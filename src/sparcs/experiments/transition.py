@@ -33,7 +33,7 @@ from ..spectral import functional as SF
 from ..spectral.ensemble import SpectralEnsemble
 from ..spectral.network import SpectralNetwork
 from ..training.ensemble import evaluate_ensemble, fit_ensemble
-from ..training.trainer import TrainConfig
+from ..training.trainer import MAX_SEED, TrainConfig
 from .report import Report
 
 __all__ = ["Config", "PRESETS", "run", "target", "gamma_norm_sq"]
@@ -78,8 +78,13 @@ class Config:
             raise ConfigError("alphas and betas need at least one value each")
         if any(not math.isfinite(v) for v in (*self.alphas, *self.betas)):
             raise ConfigError("alphas and betas must be finite numbers")
-        if not (self.lr > 0 and self.penalty >= 0):
-            raise ConfigError("lr must be > 0 and penalty >= 0")
+        if not (0 < self.lr < math.inf and 0 <= self.penalty < math.inf):
+            raise ConfigError(
+                f"lr must be a finite number > 0 and penalty a finite number >= 0, got lr "
+                f"{self.lr:g} and penalty {self.penalty:g}"
+            )
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ConfigError(f"seed must be an integer from 0 to {MAX_SEED}, got {self.seed}")
 
     @property
     def num_models(self) -> int:

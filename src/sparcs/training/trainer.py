@@ -28,6 +28,10 @@ __all__ = [
 ]
 
 
+# Seeds are 32-bit, as in numpy: experiments derive further seeds from them without overflow.
+MAX_SEED = 2**32 - 1
+
+
 @dataclass
 class TrainConfig:
     """Settings of a training run. Field names match the CLI flags and ``config.json``.
@@ -63,6 +67,8 @@ class TrainConfig:
                 raise ConfigError(f"{name} must be a number, got {value!r}")
         if self.epochs < 0:
             raise ConfigError(f"epochs must be >= 0, got {self.epochs}")
+        if not 0 <= self.seed <= MAX_SEED:  # torch's generators overflow past 2**63
+            raise ConfigError(f"seed must be an integer from 0 to {MAX_SEED}, got {self.seed}")
         if self.batch_size <= 0:
             raise ConfigError(f"batch_size must be positive, got {self.batch_size}")
         if not (self.lr > 0 and math.isfinite(self.lr)):
