@@ -298,7 +298,7 @@ def _figures(config, rundir, rows, kept) -> tuple[list[Any], dict[float, int]]:
         blocks = {a: _network(config, kept[(beta, a)]).blocks() for a in drawn}
         path, live = plots.plot_architectures(
             {a: {k: w.detach() for k, w in b.items()} for a, b in blocks.items()},
-            rundir.file("architectures.png"))
+            rundir.file("architectures.png"), beta=beta)
         figures.append(path)
     return figures, live
 

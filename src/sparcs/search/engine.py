@@ -249,7 +249,10 @@ def _fit_and_prune(
             if not math.isfinite(losses["finetuned"]):
                 raise DataError("fine-tuning diverged (the loss became NaN or infinite); lower lr")
             compact = to_compact(tuned, 0.0)
-            architecture = compact.architecture
+            # The same live layers as at the pruning threshold (the pruned λ are exactly 0);
+            # report that threshold, not the 0 of the read-out.
+            architecture = replace(compact.architecture, threshold=threshold)
+            compact.architecture = architecture
     # Results live on the CPU so that fitted models pickle and load anywhere.
     net = net.to("cpu")
     compact = compact.to("cpu")

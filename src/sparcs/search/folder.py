@@ -450,7 +450,10 @@ def _figures(tmp: Path, fitted: SpectralFit, config: SearchConfig, log: Callable
     from ..plots.training import plot_loss_curve
 
     made = []
-    draw_layers(fitted.architecture, tmp / "architecture.png")
+    arch = fitted.architecture
+    draw_layers(arch, tmp / "architecture.png", title=(
+        f"Found architecture (pruning threshold {fitted.threshold:.3g}): compact "
+        f"{arch.compact_parameters} parameters; spectral search net {arch.spectral_parameters}"))
     made.append("architecture.png")
     if fitted.pruning_curve:
         plot_pruning_curve(fitted.pruning_curve, tmp / "pruning_curve.png",
@@ -458,7 +461,9 @@ def _figures(tmp: Path, fitted: SpectralFit, config: SearchConfig, log: Callable
         made.append("pruning_curve.png")
     eigenvalue_histograms(fitted.network, tmp / "eigenvalues.png", threshold=fitted.threshold)
     made.append("eigenvalues.png")
-    plot_loss_curve(fitted.history, tmp / "loss.png")
+    plot_loss_curve(fitted.history, tmp / "loss.png", finetune=fitted.finetune_history,
+                    title="Training, then fine-tuning of the pruned network"
+                    if fitted.finetune_history is not None else "Training")
     made.append("loss.png")
     return made
 
@@ -512,7 +517,8 @@ def _report(config: SearchConfig, fitted: SpectralFit, metrics: dict, figures: l
             if config.prune_tolerance is not None else "",
         ),
         "eigenvalues.png": ("Eigenvalues", "Histograms of the trained eigenvalues per layer."),
-        "loss.png": ("Training", "Task loss per epoch: "
+        "loss.png": ("Training", "Task loss per epoch (numbered from 1; the circle marks the "
+                     "epoch kept, dashed lines the fine-tuning after pruning): "
                      + ("mean squared error of the standardized target."
                         if fitted.task == "regression" else "cross-entropy.")),
     }
