@@ -150,7 +150,7 @@ def test_output_path_that_is_a_file_is_refused(tmp_path, capsys):
     assert (tmp_path / "run").read_text() == "not a folder"
 
 
-def test_failure_while_exporting_leaves_nothing(tmp_path, monkeypatch):
+def test_failure_while_exporting_leaves_nothing(tmp_path, monkeypatch, capsys):
     import sparcs.search.folder as search_mod
 
     def broken(*args, **kwargs):
@@ -158,9 +158,14 @@ def test_failure_while_exporting_leaves_nothing(tmp_path, monkeypatch):
 
     monkeypatch.setattr(search_mod, "_report", broken)
     data = make_csv(tmp_path / "data.csv", n=60)
+    code, _ = search(tmp_path, data, "--target", "target", "--epochs", "2")
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    # an unexpected error is one line that says it is a bug, never a traceback
+    assert code == 1 and "internal error (RuntimeError: disk full)" in err
+    assert not (tmp_path / "run").exists() and leftovers(tmp_path) == []
+    monkeypatch.setenv("SPARCS_DEBUG", "1")
     with pytest.raises(RuntimeError, match="disk full"):
         search(tmp_path, data, "--target", "target", "--epochs", "2")
-    assert not (tmp_path / "run").exists() and leftovers(tmp_path) == []
 
 
 def _csv(tmp_path: Path, text: str) -> Path:
@@ -195,7 +200,7 @@ BAD_INPUTS = {
     "semicolons": ("a;y\n" + _rows(12, "{i};{i}"), ["--target", "y"],
                    "looks separated by semicolons"),
     "negative seed": ("a,y\n" + _rows(12, "{i},{i}"), ["--target", "y", "--seed", "-1"],
-                      "seed must be an integer >= 0"),
+                      "seed must be an integer from 0 to"),
     "one test row": ("a,y\n" + _rows(12, "{i},{i}"), ["--target", "y", "--test-fraction",
                      "0.01"], "leaves 1 test row; the test metrics need at least 2"),
     "bad max-hidden": ("a,y\n" + _rows(12, "{i},{i}"), ["--target", "y", "--max-hidden", "0"],
@@ -239,12 +244,13 @@ def test_unknown_option_and_bad_tolerance(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["search", "x.csv", "--max-hiden", "3"])
     assert exc.value.code == 2 and "unrecognized arguments" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["search", "x.csv", "--prune-tolerance", "-1"])
-    assert "must be > 0" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["search", "x.csv", "--n-iter-no-change", "0"])
-    assert "must be >= 1" in capsys.readouterr().err
+    assert main(["search", "x.csv", "--prune-tolerance", "-1"]) == 2
+    assert "prune_tolerance must be a number > 0" in capsys.readouterr().err
+    assert main(["search", "x.csv", "--n-iter-no-change", "0"]) == 2
+    assert "n_iter_no_change must be a positive integer" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["search", "x.csv", "--epochs", "many"])
+    assert exc.value.code == 2 and "invalid int value: 'many'" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(shutil.which("sparcs") is None, reason="the sparcs script is not installed")

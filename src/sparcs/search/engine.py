@@ -25,7 +25,7 @@ from torch import Tensor, nn
 
 from ..devices import resolve_device
 from ..errors import ConfigError, DataError
-from ..losses import resolve_loss
+from ..losses import mean_loss, resolve_loss
 from ..pruning.architecture import architecture_of
 from ..pruning.compact import to_compact
 from ..spectral.network import SpectralNetwork
@@ -34,7 +34,7 @@ from ..training.trainer import History, fit
 from ._data import Scaler, split_indices
 from .settings import SearchSettings
 
-__all__ = ["TASKS", "SpectralFit", "fit_search", "run_model"]
+__all__ = ["TASKS", "SearchResult", "fit_search", "run_model"]
 
 TASKS = ("regression", "classification")
 _PREDICT_CHUNK = 65536
@@ -44,7 +44,7 @@ _SINGLE_THREAD_WORK = 2**24
 
 
 @dataclass
-class SpectralFit:
+class SearchResult:
     """A finished search: the trained network, its pruned compact form and how it was found.
 
     ``network`` is the trained, unpruned network; ``compact`` the pruned (and, with
@@ -117,12 +117,14 @@ def fit_search(
     task: str,
     n_classes: int | None = None,
     settings: SearchSettings | None = None,
-) -> SpectralFit:
+    progress: bool = False,
+) -> SearchResult:
     """Train ``SpectralNetwork([d, *max_hidden, out], bias=True)`` from the perceptron start,
     prune it on a held-out validation part and build the compact model.
 
     ``X`` is a finite float array ``(n, d)``. For regression ``y`` is ``(n,)`` or ``(n, k)``;
     for classification it holds class codes ``0 … n_classes−1`` and the network outputs logits.
+    ``progress`` shows a progress bar while training.
     """
     settings = settings or SearchSettings()
     if task not in TASKS:
@@ -175,7 +177,7 @@ def fit_search(
         return _fit_and_prune(
             task, tensors(train_idx), tensors(val_idx) if len(val_idx) else None,
             [X.shape[1], *settings.max_hidden, n_out], settings, device,
-            x_scaler=x_scaler, y_scaler=y_scaler,
+            x_scaler=x_scaler, y_scaler=y_scaler, progress=progress,
         )
     finally:
         torch.set_num_threads(threads)
@@ -191,7 +193,8 @@ def _fit_and_prune(
     *,
     x_scaler: Scaler,
     y_scaler: Scaler | None,
-) -> SpectralFit:
+    progress: bool,
+) -> SearchResult:
     loss = "cross_entropy" if task == "classification" else "mse"
     X_train, y_train = train
     # Without a validation part, pruning is judged on the training rows.
@@ -207,13 +210,13 @@ def _fit_and_prune(
         config=settings.train_config(validation=val is not None),
         loss=loss,
         validation=val,
-        progress=bool(settings.verbose),
+        progress=progress,
     )
     if not all(math.isfinite(v) for v in history.loss[-1:]):
         raise DataError(
             "training diverged (the loss became NaN or infinite); lower lr or standardize the data"
         )
-    say = _say if settings.verbose else (lambda text: None)
+    say = _say if progress else (lambda text: None)
     say(f"training: {history.describe(int(settings.epochs))}")
 
     from ..pruning.spectral_prune import prune  # the pruning stage operates on the trained model
@@ -241,11 +244,12 @@ def _fit_and_prune(
             say(f"fine-tuning the pruned network: {int(settings.finetune_epochs)} epochs")
             tuned, finetune_history = finetune(
                 result.network, X_train, y_train, validation=val, loss=loss,
-                progress=bool(settings.verbose),
+                progress=progress,
                 config=replace(settings.train_config(), epochs=int(settings.finetune_epochs),
                                restore_best=False, n_iter_no_change=None),
             )
-            losses["finetuned"] = _val_loss(tuned, X_val, y_val, loss)
+            tuned.eval()
+            losses["finetuned"] = mean_loss(tuned, X_val, y_val, resolve_loss(loss))
             if not math.isfinite(losses["finetuned"]):
                 raise DataError("fine-tuning diverged (the loss became NaN or infinite); lower lr")
             compact = to_compact(tuned, 0.0)
@@ -256,7 +260,7 @@ def _fit_and_prune(
     # Results live on the CPU so that fitted models pickle and load anywhere.
     net = net.to("cpu")
     compact = compact.to("cpu")
-    return SpectralFit(
+    return SearchResult(
         task=task,
         network=net,
         compact=compact,
@@ -276,15 +280,3 @@ def _fit_and_prune(
 def _say(text: str) -> None:
     """A line on stderr between the progress bars, so that no phase runs silently."""
     print(text, file=sys.stderr, flush=True)
-
-
-@torch.no_grad()
-def _val_loss(net: SpectralNetwork, X: Tensor, y: Tensor, loss: str) -> float:
-    net.eval()
-    loss_fn = resolve_loss(loss)
-    total = 0.0
-    for i in range(0, X.shape[0], _PREDICT_CHUNK):
-        total += float(loss_fn(net(X[i : i + _PREDICT_CHUNK]), y[i : i + _PREDICT_CHUNK])) * len(
-            X[i : i + _PREDICT_CHUNK]
-        )
-    return total / X.shape[0]

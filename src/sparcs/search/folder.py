@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +36,12 @@ from ..estimators.metrics import accuracy, log_loss, r2_score
 from ..io import save_torch, write_csv, write_json
 from ..outfolder import OutputFolder
 from ._data import split_indices
-from .engine import SpectralFit, fit_search
+from .engine import SearchResult, fit_search
 from .saved import COLUMNS_FILE, MODEL_DIR
 from .settings import SearchSettings
 from .tabular import CATEGORICAL_MODES, Dataset, encode_labels, infer_task, load_dataset
 
-__all__ = ["SearchConfig", "SearchResult", "prepare_out", "run_search", "summary_table"]
+__all__ = ["SearchConfig", "SearchRun", "prepare_out", "run_search", "summary_table"]
 
 TASK_CHOICES = ("auto", "regression", "classification")
 MIN_ROWS = 10
@@ -52,33 +52,34 @@ MIN_ROWS_PER_CLASS = 3
 MIN_VALIDATION_ROWS = 10
 
 
-@dataclass
-class SearchConfig:
-    """Every setting of a ``sparcs search`` run; fields map 1:1 to the command's flags and are
-    saved as ``config.json`` so the run can be repeated."""
+@dataclass(kw_only=True)
+class SearchConfig(SearchSettings):
+    """Every setting of a ``sparcs search`` run: the :class:`SearchSettings` of the search itself
+    plus where the data comes from and where the run goes. Fields map 1:1 to the command's flags
+    (generated from them) and are saved as ``config.json`` so the run can be repeated."""
 
-    data: str
-    target: str | None = None
-    task: str = "auto"
-    max_hidden: list[int] = field(default_factory=lambda: [200, 200])
-    epochs: int = 200
-    penalty: float = 1e-4
-    penalty_norm: float = 2.0
-    batch_size: int = 128
-    lr: float = 1e-3
-    prune_tolerance: float | None = 0.05
-    validation_fraction: float = 0.1
-    early_stopping: bool = True
-    n_iter_no_change: int | None = 20
-    finetune_epochs: int = 50
-    test_fraction: float = 0.2
-    seed: int = 0
-    device: str = "auto"
-    categorical: str = "error"
-    dropna: bool = False
-    out: str | None = None
-    overwrite: bool = False
-    progress: bool = True
+    data: str = field(metadata={"help": "CSV file with a header line, or .npz with arrays X and y"})
+    target: str | None = field(
+        default=None, metadata={"help": "name of the target column (CSV only)"}
+    )
+    task: str = field(default="auto", metadata={
+        "help": "auto: classification for text or few integer values, else regression",
+        "choices": TASK_CHOICES,
+    })
+    test_fraction: float = field(
+        default=0.2, metadata={"help": "share of rows held out for the test metrics"}
+    )
+    categorical: str = field(default="error", metadata={
+        "help": "text feature columns: error or onehot encoding", "choices": CATEGORICAL_MODES,
+    })
+    dropna: bool = field(
+        default=False, metadata={"help": "drop rows with missing, NaN or infinite values"}
+    )
+    out: str | None = field(
+        default=None, metadata={"help": "output folder (default: sparcs-search-<data name>)"}
+    )
+    overwrite: bool = field(default=False, metadata={"help": "replace an existing --out folder"})
+    progress: bool = field(default=True, metadata={"help": "show a progress bar while training"})
 
     def __post_init__(self) -> None:
         if self.task not in TASK_CHOICES:
@@ -95,26 +96,22 @@ class SearchConfig:
                 "max_hidden is empty; give the hidden widths to search, such as 200,200 (the "
                 "search itself finds out when the data needs no hidden layer)"
             )
-        self.settings()  # validates the training settings
+        super().__post_init__()  # validates the search settings
 
     @property
     def out_dir(self) -> Path:
         return Path(self.out) if self.out else Path(f"sparcs-search-{Path(self.data).stem}")
 
     def settings(self) -> SearchSettings:
-        return SearchSettings.from_attributes(
-            self, max_hidden=tuple(self.max_hidden), verbose=self.progress
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The search's own settings, without the run's."""
+        return SearchSettings.from_attributes(self)
 
     def command_line(self) -> str:
         """The ``sparcs search`` command that repeats this run."""
         parts = ["sparcs search", _quote(self.data)]
-        defaults = SearchConfig(data=self.data)
-        for name, value in asdict(self).items():
-            if name in ("data", "overwrite", "progress") or value == getattr(defaults, name):
+        defaults = SearchConfig(data=self.data).to_dict()
+        for name, value in self.to_dict().items():
+            if name in ("data", "overwrite", "progress") or value == defaults[name]:
                 continue
             flag = "--" + name.replace("_", "-")
             if isinstance(value, bool):
@@ -132,9 +129,11 @@ def _quote(value: Any) -> str:
 
 
 @dataclass
-class SearchResult:
+class SearchRun:
+    """A finished ``sparcs search``: its folder, the search result and the test metrics."""
+
     out: Path
-    fitted: SpectralFit
+    fitted: SearchResult
     metrics: dict[str, Any]
 
 
@@ -266,7 +265,7 @@ def _task_and_targets(data: Dataset, task: str) -> tuple[str, np.ndarray, list |
 
 
 def _metrics(
-    fitted: SpectralFit, X_train: np.ndarray, y_train: np.ndarray,
+    fitted: SearchResult, X_train: np.ndarray, y_train: np.ndarray,
     X_test: np.ndarray, y_test: np.ndarray,
 ) -> dict[str, Any]:
     test: dict[str, dict[str, float]] = {}
@@ -315,7 +314,7 @@ def _metrics(
     }
 
 
-def run_search(config: SearchConfig, *, log: Callable[..., None] = print) -> SearchResult:
+def run_search(config: SearchConfig, *, log: Callable[..., None] = print) -> SearchRun:
     """Run the whole search and write ``config.out_dir``; return where and what was found."""
     folder = prepare_out(config)
     try:
@@ -324,7 +323,7 @@ def run_search(config: SearchConfig, *, log: Callable[..., None] = print) -> Sea
         raise Interrupted(folder.describe_untouched()) from None
 
 
-def _search(config: SearchConfig, folder: OutputFolder, log: Callable[..., None]) -> SearchResult:
+def _search(config: SearchConfig, folder: OutputFolder, log: Callable[..., None]) -> SearchRun:
     out = folder.path
     resolve_device(config.device)  # fail before reading data when CUDA is asked for but absent
     data = load_dataset(
@@ -350,7 +349,7 @@ def _search(config: SearchConfig, folder: OutputFolder, log: Callable[..., None]
                   config.batch_size, len(train), config.device)
     fitted = fit_search(
         X_train, y_train, task=task, n_classes=len(classes) if classes else None,
-        settings=config.settings(),
+        settings=config.settings(), progress=config.progress,
     )
     if config.progress:
         print("writing the model, metrics and figures ...", file=sys.stderr, flush=True)
@@ -372,7 +371,7 @@ def _search(config: SearchConfig, folder: OutputFolder, log: Callable[..., None]
     log(summary_table(metrics))
     log(f"saved to {out}/ (report.md, metrics.json, model/); "
         f"predict with: sparcs predict {out} DATA")
-    return SearchResult(out=out, fitted=fitted, metrics=metrics)
+    return SearchRun(out=out, fitted=fitted, metrics=metrics)
 
 
 def summary_table(metrics: dict[str, Any]) -> str:
@@ -394,7 +393,7 @@ def summary_table(metrics: dict[str, Any]) -> str:
 
 
 def _export(
-    folder: OutputFolder, config: SearchConfig, fitted: SpectralFit, metrics: dict,
+    folder: OutputFolder, config: SearchConfig, fitted: SearchResult, metrics: dict,
     columns: dict, *, log: Callable[..., None],
 ) -> None:
     """Write every output into a staging folder that replaces ``--out`` only when complete."""
@@ -409,7 +408,7 @@ def _export(
 
 
 def _write_outputs(
-    tmp: Path, config: SearchConfig, fitted: SpectralFit, metrics: dict, columns: dict,
+    tmp: Path, config: SearchConfig, fitted: SearchResult, metrics: dict, columns: dict,
     *, log: Callable[..., None],
 ) -> None:
     from .. import __version__
@@ -419,7 +418,7 @@ def _write_outputs(
     fitted.compact.save(tmp / MODEL_DIR)
     net = fitted.network
     save_torch(tmp / "network.pt", {
-        "sizes": net.sizes, "bias": net.bias, "activation": net.activation,
+        "sizes": net.sizes, "bias": net.has_bias_node, "activation": net.activation,
         "state_dict": net.state_dict(),
     })
     fitted.architecture.to_json(tmp / "architecture.json")
@@ -438,7 +437,7 @@ def _write_outputs(
     (tmp / "report.md").write_text(_report(config, fitted, metrics, figures), encoding="utf-8")
 
 
-def _figures(tmp: Path, fitted: SpectralFit, config: SearchConfig, log: Callable) -> list[str]:
+def _figures(tmp: Path, fitted: SearchResult, config: SearchConfig, log: Callable) -> list[str]:
     """Draw the report's PNGs; without matplotlib, skip them with a note."""
     try:
         import matplotlib  # noqa: F401
@@ -468,7 +467,7 @@ def _figures(tmp: Path, fitted: SpectralFit, config: SearchConfig, log: Callable
     return made
 
 
-def _training_note(fitted: SpectralFit, config: SearchConfig) -> str:
+def _training_note(fitted: SearchResult, config: SearchConfig) -> str:
     """One sentence on early stopping and fine-tuning, as far as they ran."""
     history, tuned = fitted.history, fitted.finetune_history
     note = history.describe(config.epochs).capitalize() + " (epochs are numbered from 1)"
@@ -479,7 +478,7 @@ def _training_note(fitted: SpectralFit, config: SearchConfig) -> str:
     return note + "."
 
 
-def _report(config: SearchConfig, fitted: SpectralFit, metrics: dict, figures: list[str]) -> str:
+def _report(config: SearchConfig, fitted: SearchResult, metrics: dict, figures: list[str]) -> str:
     rows = metrics["rows"]
     lines = [
         f"# SPARCS search: {Path(config.data).name}",

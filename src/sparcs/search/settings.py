@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import Field, asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -13,6 +13,11 @@ from ..errors import ConfigError
 from ..training.trainer import MAX_SEED, TrainConfig
 
 __all__ = ["SearchSettings"]
+
+
+def _setting(default: Any, help_text: str, **flag: Any) -> Field:
+    """A field with its command-line help (and argparse options such as ``choices``)."""
+    return field(default=default, metadata={"help": help_text, **flag})
 
 
 @dataclass
@@ -31,21 +36,40 @@ class SearchSettings:
     skipped without one (``validation_fraction=0``).
     """
 
-    max_hidden: tuple[int, ...] = (200, 200)
-    penalty: float = 1e-4
-    penalty_norm: float = 2.0
-    epochs: int = 200
-    batch_size: int = 128
-    lr: float = 1e-3
-    prune_tolerance: float | None = 0.05
-    validation_fraction: float = 0.1
-    early_stopping: bool = True
-    n_iter_no_change: int | None = 20
-    finetune_epochs: int = 50
-    standardize: bool = True
-    device: str = "auto"
-    seed: int = 0
-    verbose: bool = False
+    max_hidden: tuple[int, ...] = _setting(
+        (200, 200), "hidden widths of the maximal architecture the search starts from",
+        metavar="W,W",
+    )
+    penalty: float = _setting(1e-4, "eigenvalue penalty c in loss + c · Σ_k ‖λ_k‖_p")
+    penalty_norm: float = _setting(2.0, "p of the penalty norm: 2 (the paper's) or 1",
+                                   choices=(1.0, 2.0))
+    epochs: int = _setting(200, "training epochs")
+    batch_size: int = _setting(128, "minibatch size")
+    lr: float = _setting(1e-3, "Adam learning rate")
+    prune_tolerance: float | None = _setting(
+        0.05, "allowed relative increase of validation loss when pruning (0.05 = 5 %); "
+        "none: no pruning", metavar="TOL",
+    )
+    validation_fraction: float = _setting(
+        0.1, "share of the training rows held out to choose the pruning and to early-stop on"
+    )
+    early_stopping: bool = _setting(
+        True, "keep the epoch with the lowest validation loss"
+    )
+    n_iter_no_change: int | None = _setting(
+        20, "with early stopping, stop after N epochs without improvement; none: run every "
+        "epoch", metavar="N",
+    )
+    finetune_epochs: int = _setting(
+        50, "epochs of training the pruned network with its removed eigenvalues held at 0",
+        metavar="N",
+    )
+    standardize: bool = _setting(
+        True, "standardize inputs and regression targets (predictions are mapped back)"
+    )
+    device: str = _setting("auto", "where to train: auto (CUDA when available), cpu, cuda or "
+                           "cuda:N; prediction runs on the CPU")
+    seed: int = _setting(0, "seed of the initialization, batch order and data splits")
 
     def __post_init__(self) -> None:
         hidden = self.max_hidden
@@ -113,6 +137,15 @@ class SearchSettings:
     @classmethod
     def from_attributes(cls, source: Any, **overrides: Any) -> SearchSettings:
         """Settings read from any object with attributes of the same names (an estimator, a
-        ``SearchConfig``); ``overrides`` supply or replace the rest."""
-        values = {f.name: getattr(source, f.name) for f in fields(cls) if hasattr(source, f.name)}
-        return cls(**{**values, **overrides})
+        ``SearchConfig``); ``overrides`` supply or replace some. A field that is neither an
+        attribute of ``source`` nor in ``overrides`` is an error, never silently defaulted."""
+        names = [f.name for f in fields(cls)]
+        missing = [n for n in names if n not in overrides and not hasattr(source, n)]
+        if missing:
+            raise ConfigError(
+                f"{type(source).__name__} lacks the search settings {', '.join(missing)}"
+            )
+        unknown = sorted(set(overrides) - set(names))
+        if unknown:
+            raise ConfigError(f"unknown search settings {', '.join(unknown)}")
+        return cls(**{n: overrides[n] if n in overrides else getattr(source, n) for n in names})
