@@ -5,10 +5,12 @@ from __future__ import annotations
 __all__ = [
     "ConfigError",
     "DataError",
+    "Interrupted",
     "OutputExistsError",
     "ShapeError",
     "SparcsError",
     "TensorTypeError",
+    "WriteError",
 ]
 
 
@@ -34,3 +36,18 @@ class DataError(SparcsError, ValueError):
 
 class OutputExistsError(SparcsError, FileExistsError):
     """An output folder already holds results that would be overwritten."""
+
+
+class WriteError(SparcsError, OSError):
+    """A result file could not be written (the message names the path the user gave)."""
+
+    def __init__(self, path: object, reason: str):
+        super().__init__(f"cannot write {path}: {reason}")
+        self.path, self.reason = path, reason
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with a message saying what the interrupted command kept and where."""

@@ -13,6 +13,8 @@ from typing import Any
 
 import torch
 
+from .errors import WriteError
+
 __all__ = ["atomic_write_bytes", "read_json", "save_torch", "write_csv", "write_json"]
 
 # The process umask, read once (os.umask can only be read by setting it).
@@ -23,8 +25,11 @@ os.umask(_UMASK)
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """Write ``data`` to a temporary file in the same folder, then rename it over ``path``."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:
+        raise WriteError(path, err.strerror or str(err)) from None
     try:
         # mkstemp creates the file private (0600); give it the permissions open() would.
         os.fchmod(fd, 0o666 & ~_UMASK)
@@ -33,8 +38,10 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError):  # name the file the caller asked for, not the temporary
+            raise WriteError(path, err.strerror or str(err)) from None
         raise
     return path
 

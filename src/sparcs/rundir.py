@@ -1,4 +1,4 @@
-"""Output folders of experiment runs: config.json, resume, refuse, overwrite.
+"""Output folders of experiment runs: config.json, resume, refuse, replace atomically.
 
 A run folder is valid at every moment: files are written atomically, ``config.json`` first, and
 partial work is kept as checkpoints so that an interrupted run resumes where it stopped.
@@ -15,6 +15,7 @@ import torch
 
 from .errors import OutputExistsError
 from .io import read_json, save_torch, write_json
+from .outfolder import MARKER, OutputFolder
 
 __all__ = ["RunDir"]
 
@@ -25,13 +26,27 @@ def _normalize(obj: Any) -> Any:
     return json.loads(json.dumps(obj, default=str))
 
 
+def _relocate(obj: Any, old: str, new: str) -> Any:
+    if isinstance(obj, str):
+        return new + obj[len(old):] if obj == old or obj.startswith(old + "/") else obj
+    if isinstance(obj, dict):
+        return {k: _relocate(v, old, new) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_relocate(v, old, new) for v in obj]
+    return obj
+
+
 class RunDir:
     """An experiment's output folder.
 
-    - new or empty folder: a fresh run;
+    - new or empty folder: a fresh run (the folder is created and marked as made by sparcs);
     - folder with the same ``config.json``: the run resumes (``resumed`` is True);
-    - folder with a different config, or unrelated files: :class:`OutputExistsError`,
-      unless ``overwrite=True``, which empties it first.
+    - a sparcs folder with a different config: :class:`OutputExistsError`, unless
+      ``overwrite=True``: then the new run is built in a staging folder (``path``) that replaces
+      ``target`` only when :meth:`finish` is called, so an interrupted or failed replacement
+      leaves the earlier result intact;
+    - a non-empty folder sparcs did not make, the current folder, its parents, home or ``/``:
+      always refused (see :mod:`sparcs.outfolder`).
 
     Example:
         >>> import tempfile
@@ -40,33 +55,76 @@ class RunDir:
         False
     """
 
-    def __init__(self, path: str | Path, config: dict[str, Any], *, overwrite: bool = False):
-        self.path = Path(path)
+    def __init__(
+        self, path: str | Path, config: dict[str, Any], *, overwrite: bool = False,
+        command: str = "sparcs",
+    ):
+        self.target = Path(path)
         self.config = _normalize(config)
         self.resumed = False
-        if self.path.exists() and not self.path.is_dir():
-            raise OutputExistsError(f"{self.path} exists and is not a folder; choose another --out")
-        if self.path.is_dir() and any(self.path.iterdir()):
-            if overwrite:
-                shutil.rmtree(self.path)
-            else:
-                self._check_resumable()
-                self.resumed = True
-        self.path.mkdir(parents=True, exist_ok=True)
+        self.staged = False
+        self._folder = OutputFolder(self.target, command=command, overwrite=overwrite,
+                                    resume=True)
+        if self._folder.state == "new":
+            self.path = self._folder.create()
+        elif overwrite:
+            self.path = self._folder.start_staging()
+            self.staged = True
+        else:
+            self.path = self.target
+            self._check_resumable()
+            self.resumed = True
         if not self.resumed:
             write_json(self.path / CONFIG, self.config)
+
+    def finish(self) -> None:
+        """Put a staged replacement in place of the earlier run (nothing to do otherwise)."""
+        if self.staged:
+            self._folder.commit(self.path)
+            self.path, self.staged = self.target, False
+
+    def abandon(self) -> str:
+        """Clean up after a failed or interrupted run; say, in words, what was kept where."""
+        if self.staged:
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.path, self.staged = self.target, False
+            return (f"the replacement run was discarded; the earlier result in {self.target} "
+                    "is unchanged")
+        kept = self.kept()
+        if kept:
+            shown = ", ".join(kept[:4]) + (f" and {len(kept) - 4} more" if len(kept) > 4 else "")
+            return (f"kept in {self.target}: {shown}; run the same command again to resume "
+                    "from there")
+        if not self.resumed and not self._folder.existed:
+            shutil.rmtree(self.path, ignore_errors=True)
+            return f"nothing was kept (stopped before the first checkpoint; {self.target} removed)"
+        return f"nothing was kept (stopped before the first checkpoint) in {self.target}"
+
+    def kept(self) -> list[str]:
+        """Files of finished work in the folder (not its config or marker)."""
+        if not self.path.is_dir():
+            return []
+        return sorted(
+            str(p.relative_to(self.path)) for p in self.path.rglob("*")
+            if p.is_file() and p.name not in (CONFIG, MARKER) and not p.name.startswith(".")
+        )
 
     def _check_resumable(self) -> None:
         cfg = self.path / CONFIG
         if not cfg.is_file():
             raise OutputExistsError(
-                f"{self.path} is not empty and holds no {CONFIG}; choose another --out or pass "
-                "--overwrite to replace its contents"
+                f"{self.path} is not empty and holds no {CONFIG} of a sparcs run, so sparcs "
+                "will not write into it; choose another --out"
             )
         try:
             saved = read_json(cfg)
         except (OSError, json.JSONDecodeError):
             saved = None
+        if saved != self.config and self._folder.state == "foreign":
+            raise OutputExistsError(
+                f"{self.path} holds a different run and was not made by this version of sparcs "
+                f"(it has no {MARKER} file), so sparcs will not replace it; choose another --out"
+            )
         if saved != self.config:
             changed = sorted(
                 k for k in set(self.config) | set(saved or {})
@@ -99,9 +157,14 @@ class RunDir:
     def write_json(self, name: str, obj: Any) -> Path:
         return write_json(self.path / name, obj)
 
-    def mark_done(self, summary: dict[str, Any] | None = None) -> None:
-        """Record that the run finished; a later call with the same config only re-reports."""
-        write_json(self.path / "done.json", summary or {})
+    def mark_done(self, summary: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Record that the run finished; a later call with the same config only re-reports.
+
+        Paths into a staging folder are recorded (and returned) as paths into ``target``, where
+        the files will be once :meth:`finish` has run."""
+        summary = _relocate(summary or {}, str(self.path), str(self.target))
+        write_json(self.path / "done.json", summary)
+        return summary
 
     @property
     def done(self) -> bool:

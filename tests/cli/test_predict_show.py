@@ -132,6 +132,9 @@ def test_show_on_a_non_search_folder(tmp_path, capsys):
         ("show", "architecture.json", "{}"),
         ("predict", "columns.json", '{"schema": {}}'),
         ("predict", "columns.json", "[1, 2]"),
+        ("predict", "model/weights.pt", ""),
+        ("predict", "model/weights.pt", "garbage"),
+        ("predict", "model/architecture.json", "{"),
     ],
 )
 def test_damaged_search_folder_is_a_one_line_error(
@@ -147,6 +150,7 @@ def test_damaged_search_folder_is_a_one_line_error(
     assert main(args) == 2
     err = capsys.readouterr().err
     assert "damaged" in err and len(err.strip().splitlines()) == 1
+    assert not err.rstrip().endswith(":")
 
 
 def test_classification_predicts_labels_and_probabilities(tmp_path, capsys):

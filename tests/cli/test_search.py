@@ -127,16 +127,16 @@ def test_early_stopping_and_finetune_flags_reach_the_run_and_its_record(tmp_path
     assert "--n-iter-no-change none" in line
 
 
-def test_existing_output_is_refused_then_overwritten(tmp_path, capsys):
+def test_existing_result_is_refused_then_overwritten(tmp_path, capsys):
     data = make_csv(tmp_path / "data.csv", n=60)
-    out = tmp_path / "run"
-    out.mkdir()
-    (out / "keep.txt").write_text("mine")
+    code, out = search(tmp_path, data, "--target", "target", "--epochs", "2")
+    assert code == 0
+    (out / "keep.txt").write_text("note")
     code, _ = search(tmp_path, data, "--target", "target", "--epochs", "2")
     assert code == 2
     err = capsys.readouterr().err
-    assert "already exists and is not empty" in err and "--overwrite" in err
-    assert (out / "keep.txt").read_text() == "mine"
+    assert "already holds a sparcs result" in err and "--overwrite" in err
+    assert (out / "keep.txt").read_text() == "note"
     code, _ = search(tmp_path, data, "--target", "target", "--epochs", "2", "--overwrite")
     assert code == 0 and not (out / "keep.txt").exists() and (out / "metrics.json").is_file()
     assert leftovers(tmp_path) == []
@@ -150,7 +150,7 @@ def test_output_path_that_is_a_file_is_refused(tmp_path, capsys):
     assert (tmp_path / "run").read_text() == "not a folder"
 
 
-def test_failure_while_exporting_leaves_nothing(tmp_path, monkeypatch):
+def test_failure_while_exporting_leaves_nothing(tmp_path, monkeypatch, capsys):
     import sparcs.search.folder as search_mod
 
     def broken(*args, **kwargs):
@@ -158,9 +158,14 @@ def test_failure_while_exporting_leaves_nothing(tmp_path, monkeypatch):
 
     monkeypatch.setattr(search_mod, "search_report", broken)
     data = make_csv(tmp_path / "data.csv", n=60)
+    code, _ = search(tmp_path, data, "--target", "target", "--epochs", "2")
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    # an unexpected error is one line that says it is a bug, never a traceback
+    assert code == 1 and "internal error (RuntimeError: disk full)" in err
+    assert not (tmp_path / "run").exists() and leftovers(tmp_path) == []
+    monkeypatch.setenv("SPARCS_DEBUG", "1")
     with pytest.raises(RuntimeError, match="disk full"):
         search(tmp_path, data, "--target", "target", "--epochs", "2")
-    assert not (tmp_path / "run").exists() and leftovers(tmp_path) == []
 
 
 def _csv(tmp_path: Path, text: str) -> Path:
@@ -195,7 +200,7 @@ BAD_INPUTS = {
     "semicolons": ("a;y\n" + _rows(12, "{i};{i}"), ["--target", "y"],
                    "looks separated by semicolons"),
     "negative seed": ("a,y\n" + _rows(12, "{i},{i}"), ["--target", "y", "--seed", "-1"],
-                      "seed must be an integer >= 0"),
+                      "seed must be an integer from 0 to"),
     "one test row": ("a,y\n" + _rows(12, "{i},{i}"), ["--target", "y", "--test-fraction",
                      "0.01"], "leaves 1 test row; the test metrics need at least 2"),
     "bad max-hidden": ("a,y\n" + _rows(12, "{i},{i}"), ["--target", "y", "--max-hidden", "0"],

@@ -156,8 +156,17 @@ def test_load_errors(tmp_path) -> None:
     with pytest.raises(DataError, match="not a sparcs"):
         CompactNetwork.load(tmp_path / "x")
     folder = to_compact(random_net([2, 3, 1], seed=22)).save(tmp_path / "y")
-    (folder / "weights.pt").write_bytes(b"garbage")
-    with pytest.raises(DataError, match="could not be read"):
+    good = (folder / "weights.pt").read_bytes()
+    for damaged in (b"", b"garbage", good[: len(good) // 2]):
+        (folder / "weights.pt").write_bytes(damaged)
+        with pytest.raises(DataError) as err:
+            CompactNetwork.load(folder)
+        message = str(err.value)  # complete: names the file, says what is wrong and what to do
+        assert f"weights.pt is damaged: its {len(damaged)} bytes are not a complete" in message
+        assert message.endswith("save the model again") and "\n" not in message
+    (folder / "weights.pt").write_bytes(good)
+    (folder / "architecture.json").write_text('{"format": ')
+    with pytest.raises(DataError, match=r"architecture.json is damaged \(Expecting value"):
         CompactNetwork.load(folder)
 
 

@@ -118,7 +118,7 @@ def test_settings_validation():
         SearchSettings(epochs=2.5)
     with pytest.raises(ConfigError, match="batch_size must be an integer"):
         SearchSettings(batch_size=32.0)
-    with pytest.raises(ConfigError, match="seed must be an integer >= 0"):
+    with pytest.raises(ConfigError, match="seed must be an integer from 0 to"):
         SearchSettings(seed=-1)
     assert SearchSettings(epochs=np.int64(3)).train_config().epochs == 3
     # early stopping needs a validation part; without one it is left out, not an error

@@ -7,8 +7,9 @@ import csv
 import sys
 from pathlib import Path
 
-from ..errors import DataError
+from ..errors import ConfigError
 from ..io import write_csv
+from ..outfolder import check_output_file
 from ..search.saved import SavedSearch
 from ..search.tabular import read_table
 
@@ -24,13 +25,22 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str, help_text: str
     p.add_argument("--out", help="write predictions to this CSV file (default: print them)")
     p.add_argument("--proba", action="store_true",
                    help="classification: also write one probability column per class")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing --out file (never the input data or a file of the "
+                   "search folder)")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.out and Path(args.out).is_dir():
-        raise DataError(f"--out {args.out} is a folder; give a file name such as preds.csv")
+    if args.out:
+        check_output_file(Path(args.out), overwrite=args.overwrite, inputs=[Path(args.data)],
+                          keep=[Path(args.dir)])
     saved = SavedSearch.load(args.dir)
+    if args.proba and saved.task != "classification":
+        raise ConfigError(
+            f"--proba needs a classification model; {args.dir} holds a {saved.task} model, "
+            "which predicts values, not class probabilities"
+        )
     table = read_table(args.data)
     X = saved.features(table)
     name = saved.schema.target or "prediction"
@@ -39,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     preds = saved.predict(X)
     fields = [name]
     rows = [{name: _cell(v)} for v in preds]
-    if args.proba and saved.task == "classification":
+    if args.proba:
         proba = saved.predict_proba(X)
         for c, label in enumerate(saved.classes):
             fields.append(f"p({label})")

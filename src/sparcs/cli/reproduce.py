@@ -3,7 +3,8 @@
 Each experiment gets its own sub-command, so ``sparcs reproduce transition --help`` lists that
 experiment's settings. A preset gives every setting; flags override single ones. The resolved
 settings are saved in ``config.json``; re-running into the same ``--out`` resumes (same settings),
-refuses (different settings) or, with ``--overwrite``, starts again.
+refuses (different settings) or, with ``--overwrite``, starts again in a staging folder that
+replaces the earlier run only when the new one is complete.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..devices import resolve_device
-from ..errors import ConfigError
+from ..errors import ConfigError, Interrupted
 from ..experiments.backends import BACKENDS, Backend
 from ..experiments.registry import EXPERIMENTS, load
 from ..io import read_json
@@ -121,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
                       cpus=getattr(args, "cpus_per_task", 1.0))
     # A Ray cluster's workers may have the GPU this machine lacks: they resolve the name.
     device = resolve_device(args.device) if backend.name == "local" else args.device
-    rundir = RunDir(out, record, overwrite=args.overwrite)
+    rundir = RunDir(out, record, overwrite=args.overwrite,
+                    command=getattr(args, "_command", "sparcs reproduce"))
     if rundir.done:
         print(f"sparcs reproduce {args.experiment}: {out} is already complete; not re-running")
         print_summary(args.experiment, rundir.path, read_json(rundir.file("done.json")))
@@ -129,7 +131,14 @@ def run(args: argparse.Namespace) -> int:
     if rundir.resumed:
         print(f"sparcs reproduce {args.experiment}: resuming the run in {out}")
     extra = {"backend": backend} if backend.name != "local" else {}
-    summary = module.run(config, rundir, device=device, progress=args.progress, **extra)
-    rundir.mark_done(summary)
+    try:
+        summary = module.run(config, rundir, device=device, progress=args.progress, **extra)
+        summary = rundir.mark_done(summary)
+        rundir.finish()
+    except KeyboardInterrupt:
+        raise Interrupted(rundir.abandon()) from None
+    except BaseException:
+        rundir.abandon()
+        raise
     print_summary(args.experiment, rundir.path, summary)
     return 0

@@ -35,7 +35,7 @@ from ..rundir import RunDir
 from ..spectral.ensemble import SpectralEnsemble
 from ..spectral.network import SpectralNetwork
 from ..training.ensemble import evaluate_ensemble, fit_ensemble
-from ..training.trainer import TrainConfig
+from ..training.trainer import MAX_SEED, TrainConfig
 from .backends import Backend, connect, run_tasks
 
 __all__ = ["Config", "PRESETS", "run", "target"]
@@ -80,8 +80,13 @@ class Config:
             raise ConfigError("alphas and betas need at least one value each")
         if any(not math.isfinite(v) for v in (*self.alphas, *self.betas)):
             raise ConfigError("alphas and betas must be finite numbers")
-        if not (self.lr > 0 and self.penalty >= 0):
-            raise ConfigError("lr must be > 0 and penalty >= 0")
+        if not (0 < self.lr < math.inf and 0 <= self.penalty < math.inf):
+            raise ConfigError(
+                f"lr must be a finite number > 0 and penalty a finite number >= 0, got lr "
+                f"{self.lr:g} and penalty {self.penalty:g}"
+            )
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ConfigError(f"seed must be an integer from 0 to {MAX_SEED}, got {self.seed}")
 
     @property
     def num_models(self) -> int:
@@ -327,7 +332,7 @@ def _figures(config, rundir, rows, kept) -> tuple[list[Any], dict[float, int]]:
         blocks = {a: _network(config, kept[(beta, a)]).blocks() for a in drawn}
         path, live = plots.plot_architectures(
             {a: {k: w.detach() for k, w in b.items()} for a, b in blocks.items()},
-            rundir.file("architectures.png"))
+            rundir.file("architectures.png"), beta=beta)
         figures.append(path)
     return figures, live
 

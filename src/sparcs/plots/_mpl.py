@@ -59,8 +59,10 @@ def save_figure(fig: Any, path: str | os.PathLike, *, dpi: int = 150) -> Path:
 
 
 def save_and_close(fig: Any, path: str | os.PathLike, *, dpi: int = 150) -> Path:
-    """Lay out, save and close a figure made with ``pyplot`` (pyplot keeps it alive otherwise)."""
-    fig.tight_layout()
+    """Lay out, save and close a figure made with ``pyplot`` (pyplot keeps it alive otherwise).
+    A figure made with its own layout engine (``layout="constrained"``) keeps it."""
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
     try:
         return save_figure(fig, path, dpi=dpi)
     finally:

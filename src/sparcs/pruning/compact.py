@@ -77,6 +77,12 @@ class CompactLayer(nn.Module):
         )
 
 
+def _reason(err: BaseException) -> str:
+    """The first line of an error's message, or its type when the message is empty."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return lines[0].rstrip(":") if lines else type(err).__name__
+
+
 class CompactNetwork(nn.Module):
     """A pruned spectral network as a plain module (see :func:`to_compact`).
 
@@ -199,18 +205,29 @@ class CompactNetwork(nn.Module):
         for path in (meta_path, weights_path):
             if not path.is_file():
                 raise DataError(f"{path} not found: is {directory} a folder written by save()?")
-        meta = read_json(meta_path)
+        try:
+            meta = read_json(meta_path)
+        except (OSError, ValueError) as err:
+            raise DataError(
+                f"{meta_path} is damaged ({_reason(err)}); save the model again"
+            ) from None
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise DataError(f"{meta_path} is not a sparcs compact-network description")
         model = cls(meta.get("config") or {})
         try:
             state = torch.load(weights_path, map_location="cpu", weights_only=True)
-        except Exception as err:  # torch raises several unpickling error types
-            raise DataError(f"{weights_path} could not be read as saved weights: {err}") from None
+        except Exception:  # torch raises several error types, with long or empty messages
+            size = weights_path.stat().st_size
+            raise DataError(
+                f"{weights_path} is damaged: its {size} bytes are not a complete torch weights "
+                "file (empty, truncated or overwritten); save the model again"
+            ) from None
         try:
             model.load_state_dict(state)
         except (RuntimeError, TypeError, AttributeError) as err:
-            raise DataError(f"{weights_path} does not match {meta_path}: {err}") from None
+            raise DataError(
+                f"{weights_path} does not match {meta_path} ({_reason(err)}); save the model again"
+            ) from None
         if meta.get("architecture") is not None:
             try:
                 model.architecture = Architecture.from_dict(meta["architecture"])

@@ -15,6 +15,7 @@ and ``sparcs search``. It needs torch and numpy only (no scikit-learn).
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -213,6 +214,8 @@ def _fit_and_prune(
         raise DataError(
             "training diverged (the loss became NaN or infinite); lower lr or standardize the data"
         )
+    say = _say if progress else (lambda text: None)
+    say(f"training: {history.describe(int(settings.epochs))}")
 
     from ..pruning.spectral_prune import prune  # the pruning stage operates on the trained model
 
@@ -224,7 +227,11 @@ def _fit_and_prune(
         threshold = 0.0
         losses: dict[str, float] = {}
     else:
+        judged = f"{len(X_val)} validation rows" if val is not None else "the training rows"
+        say(f"pruning: choosing the eigenvalue threshold on {judged} ...")
         result = prune(net, X_val, y_val, tolerance=settings.prune_tolerance, loss=loss)
+        say(f"pruning: threshold {float(result.threshold):.3g} keeps hidden widths "
+            f"{list(result.architecture.hidden_widths)} of {list(sizes[1:-1])}")
         compact, architecture = result.compact, result.architecture
         curve, threshold = list(result.curve), float(result.threshold)
         losses = {"base": float(result.base_loss), "pruned": float(result.loss)}
@@ -232,8 +239,10 @@ def _fit_and_prune(
             # Every fine-tuning epoch runs: the validation part already chose the pruning, and
             # choosing the fine-tuning's epoch on it as well overfit it (benchmarks/
             # bench_quality.py: lower test scores on small data than a fixed count).
+            say(f"fine-tuning the pruned network: {int(settings.finetune_epochs)} epochs")
             tuned, finetune_history = finetune(
                 result.network, X_train, y_train, validation=val, loss=loss,
+                progress=progress,
                 config=replace(settings.train_config(), epochs=int(settings.finetune_epochs),
                                restore_best=False, n_iter_no_change=None),
             )
@@ -242,7 +251,10 @@ def _fit_and_prune(
             if not math.isfinite(losses["finetuned"]):
                 raise DataError("fine-tuning diverged (the loss became NaN or infinite); lower lr")
             compact = to_compact(tuned, 0.0)
-            architecture = compact.architecture
+            # The same live layers as at the pruning threshold (the pruned λ are exactly 0);
+            # report that threshold, not the 0 of the read-out.
+            architecture = replace(compact.architecture, threshold=threshold)
+            compact.architecture = architecture
     # Results live on the CPU so that fitted models pickle and load anywhere.
     net = net.to("cpu")
     compact = compact.to("cpu")
@@ -261,3 +273,8 @@ def _fit_and_prune(
         losses=losses,
         finetune_history=finetune_history,
     )
+
+
+def _say(text: str) -> None:
+    """A line on stderr between the progress bars, so that no phase runs silently."""
+    print(text, file=sys.stderr, flush=True)

@@ -21,8 +21,7 @@ when complete, so a failed or interrupted run never leaves a folder that looks v
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,10 +30,11 @@ from typing import Any
 import numpy as np
 
 from ..devices import resolve_device
-from ..errors import ConfigError, DataError, OutputExistsError
+from ..errors import ConfigError, DataError, Interrupted, OutputExistsError, WriteError
 from ..estimators.linear import LogisticBaseline, RidgeBaseline
 from ..estimators.metrics import accuracy, log_loss, r2_score
 from ..io import save_torch, write_csv, write_json
+from ..outfolder import OutputFolder
 from ._data import split_indices
 from .engine import SearchResult, fit_search
 from .report import search_report, summary_table
@@ -46,6 +46,11 @@ __all__ = ["SearchConfig", "SearchRun", "prepare_out", "run_search"]
 
 TASK_CHOICES = ("auto", "regression", "classification")
 MIN_ROWS = 10
+# Fewer rows than these cannot train a model, or leave too few per class to learn and test it.
+MIN_TRAIN_ROWS = 5
+MIN_ROWS_PER_CLASS = 3
+# Below this many validation rows, the pruning and early stopping choices are noise.
+MIN_VALIDATION_ROWS = 10
 
 
 @dataclass(kw_only=True)
@@ -87,6 +92,11 @@ class SearchConfig(SearchSettings):
             )
         if not 0 < self.test_fraction < 1:
             raise ConfigError(f"test_fraction must be in (0, 1), got {self.test_fraction}")
+        if not self.max_hidden:
+            raise ConfigError(
+                "max_hidden is empty; give the hidden widths to search, such as 200,200 (the "
+                "search itself finds out when the data needs no hidden layer)"
+            )
         super().__post_init__()  # validates the search settings
 
     @property
@@ -128,25 +138,108 @@ class SearchRun:
     metrics: dict[str, Any]
 
 
-def prepare_out(out: Path, overwrite: bool) -> None:
-    """Refuse an existing non-empty output folder (or a file) unless ``overwrite``."""
-    if out.exists() and not out.is_dir():
-        raise OutputExistsError(f"{out} exists and is not a folder; choose another --out")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise OutputExistsError(
-            f"{out} already exists and is not empty; pass --overwrite to replace it or choose "
-            "another --out"
-        )
+def prepare_out(config: SearchConfig) -> OutputFolder:
+    """The checked output folder: refuses protected paths, folders sparcs did not make, and an
+    existing result without ``overwrite``, before any work is done."""
+    out = config.out_dir
+    folder = OutputFolder(out, command=config.command_line(), overwrite=config.overwrite,
+                          inputs=[config.data])
     parent = out.absolute().parent
     while not parent.exists():
         parent = parent.parent
     if not os.access(parent, os.W_OK | os.X_OK):
         raise ConfigError(f"cannot write the output folder {out}: {parent} is not writable")
+    return folder
+
+
+def _total_memory(device: str) -> int | None:
+    """Bytes of memory on the device that will train, or None when unknown."""
+    try:
+        if resolve_device(device).type == "cuda":
+            import torch
+
+            return int(torch.cuda.mem_get_info()[1])
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError, RuntimeError):
+        return None
+
+
+def _check_memory(sizes: list[int], batch_size: int, n_rows: int, device: str) -> None:
+    """Refuse a maximal network that cannot fit in memory, before the system kills the run."""
+    params = sum(a * b for a, b in zip(sizes[1:], sizes[:-1], strict=True)) + sum(sizes)
+    rows = min(max(batch_size, 1), n_rows) + min(n_rows, 65536)  # a batch and an eval chunk
+    need = 4 * (4 * params + 6 * rows * sum(sizes))  # float32: weights, grads, Adam; activations
+    total = _total_memory(device)
+    if total is not None and need > total // 2:
+        raise ConfigError(
+            f"the maximal network {sizes} needs about {need / 2**30:.3g} GiB to train, more than "
+            f"half of this machine's {total / 2**30:.3g} GiB; lower --max-hidden or --batch-size"
+        )
+
+
+def _warn(text: str) -> None:
+    print(f"warning: {text}", file=sys.stderr, flush=True)
+
+
+def _check_split(
+    config: SearchConfig, targets: np.ndarray, train: np.ndarray, test: np.ndarray,
+    classes: list | None,
+) -> list[str]:
+    """Refuse splits that cannot give a model or a test score; the warnings for legal but
+    unwise settings, in words."""
+    n = len(targets)
+    if len(test) < 2:  # R² of one row is undefined (reported as 0): refuse, do not mislead
+        raise ConfigError(
+            f"--test-fraction {config.test_fraction:g} of {n} rows leaves {len(test)} test "
+            "row; the test metrics need at least 2: raise --test-fraction"
+        )
+    # The same split of the training rows that the search makes for its validation part.
+    fit_rows, val_rows = split_indices(
+        len(train), config.validation_fraction, config.seed,
+        stratify=targets[train] if classes else None,
+    )
+    if len(fit_rows) < MIN_TRAIN_ROWS:
+        raise ConfigError(
+            f"--test-fraction {config.test_fraction:g} and --validation-fraction "
+            f"{config.validation_fraction:g} of {n} rows leave {len(fit_rows)} rows to train on; "
+            f"at least {MIN_TRAIN_ROWS} are needed: lower them or use more data"
+        )
+    if classes and len(fit_rows) < MIN_ROWS_PER_CLASS * len(classes):
+        raise ConfigError(
+            f"{len(classes)} classes in {n} rows leave {len(fit_rows) / len(classes):.1f} "
+            f"training rows per class ({len(fit_rows)} to train, {len(val_rows)} to validate, "
+            f"{len(test)} to test); at least {MIN_ROWS_PER_CLASS} per class are needed: use "
+            "more data or fewer classes (--task regression for a numeric target)"
+        )
+    notes = []
+    if config.validation_fraction == 0:
+        notes.append(
+            "--validation-fraction 0: pruning is judged on the training rows (so it may keep "
+            "what only fits them), and early stopping is off, since it needs validation rows"
+        )
+    elif len(val_rows) < MIN_VALIDATION_ROWS:
+        notes.append(
+            f"only {len(val_rows)} validation rows judge the pruning and early stopping, so "
+            "their choices are noisy: raise --validation-fraction or use more data"
+        )
+    if len(test) > len(train):
+        notes.append(
+            f"--test-fraction {config.test_fraction:g} holds out more rows for testing "
+            f"({len(test)}) than it leaves for training ({len(train)})"
+        )
+    if config.epochs == 0:
+        notes.append("--epochs 0: the network is not trained; the result is its random start")
+    return notes
 
 
 def _task_and_targets(data: Dataset, task: str) -> tuple[str, np.ndarray, list | None]:
     """(task, targets, class labels): codes for classification, floats for regression."""
     name = data.schema.target
+    if data.y.dtype != object and np.ptp(data.y) == 0:
+        raise DataError(
+            f"target column {name!r} is constant ({data.y[0]:g} in every row); there is "
+            "nothing to learn"
+        )
     if task == "auto":
         task = infer_task(data.y)
     if task == "classification":
@@ -169,8 +262,6 @@ def _task_and_targets(data: Dataset, task: str) -> tuple[str, np.ndarray, list |
             f"target column {name!r} holds text, which cannot be regressed; use --task "
             "classification"
         )
-    if np.ptp(data.y) == 0:
-        raise DataError(f"target column {name!r} is constant ({data.y[0]:g}); nothing to learn")
     return task, data.y.astype(np.float64), None
 
 
@@ -226,21 +317,27 @@ def _metrics(
 
 def run_search(config: SearchConfig, *, log: Callable[..., None] = print) -> SearchRun:
     """Run the whole search and write ``config.out_dir``; return where and what was found."""
-    out = config.out_dir
-    prepare_out(out, config.overwrite)
+    folder = prepare_out(config)
+    try:
+        return _search(config, folder, log)
+    except KeyboardInterrupt:
+        raise Interrupted(folder.describe_untouched()) from None
+
+
+def _search(config: SearchConfig, folder: OutputFolder, log: Callable[..., None]) -> SearchRun:
+    out = folder.path
     resolve_device(config.device)  # fail before reading data when CUDA is asked for but absent
     data = load_dataset(
         config.data, config.target, categorical=config.categorical, dropna=config.dropna,
         min_rows=MIN_ROWS,
     )
+    for note in data.notes:
+        _warn(note)
     task, targets, classes = _task_and_targets(data, config.task)
     stratify = targets if task == "classification" else None
     train, test = split_indices(len(targets), config.test_fraction, config.seed, stratify=stratify)
-    if len(test) < 2:  # R² of one row is undefined (reported as 0): refuse, do not mislead
-        raise ConfigError(
-            f"test_fraction {config.test_fraction:g} of {len(targets)} rows leaves {len(test)} "
-            "test row; the test metrics need at least 2: raise --test-fraction"
-        )
+    for note in _check_split(config, targets, train, test, classes):
+        _warn(note)
     X_train, y_train = data.X[train], targets[train]
     X_test, y_test = data.X[test], targets[test]
     dropped = f", {data.n_dropped} rows with missing values dropped" if data.n_dropped else ""
@@ -249,10 +346,14 @@ def run_search(config: SearchConfig, *, log: Callable[..., None] = print) -> Sea
         f"{Path(config.data).name}: {len(targets)} rows, {data.X.shape[1]} features "
         f"({what}){dropped}; training on {len(train)}, testing on {len(test)}"
     )
+    _check_memory([data.X.shape[1] + 1, *config.max_hidden, len(classes) if classes else 1],
+                  config.batch_size, len(train), config.device)
     fitted = fit_search(
         X_train, y_train, task=task, n_classes=len(classes) if classes else None,
         settings=config.settings(), progress=config.progress,
     )
+    if config.progress:
+        print("writing the model, metrics and figures ...", file=sys.stderr, flush=True)
     metrics = _metrics(fitted, X_train, y_train, X_test, y_test)
     metrics["rows"] = {
         "total": len(targets), "train": len(train) - fitted.n_validation,
@@ -266,7 +367,7 @@ def run_search(config: SearchConfig, *, log: Callable[..., None] = print) -> Sea
         "x_scaler": fitted.x_scaler.to_dict(),
         "y_scaler": fitted.y_scaler.to_dict() if fitted.y_scaler is not None else None,
     }
-    _export(out, config, fitted, metrics, columns, overwrite=config.overwrite, log=log)
+    _export(folder, config, fitted, metrics, columns, log=log)
     log(str(fitted.architecture))
     log(summary_table(metrics))
     log(f"saved to {out}/ (report.md, metrics.json, model/); "
@@ -275,61 +376,48 @@ def run_search(config: SearchConfig, *, log: Callable[..., None] = print) -> Sea
 
 
 def _export(
-    out: Path, config: SearchConfig, fitted: SearchResult, metrics: dict, columns: dict,
-    *, overwrite: bool, log: Callable[..., None],
+    folder: OutputFolder, config: SearchConfig, fitted: SearchResult, metrics: dict,
+    columns: dict, *, log: Callable[..., None],
 ) -> None:
-    """Write every output into a temporary sibling folder, then move it to ``out``."""
+    """Write every output into a staging folder that replaces ``--out`` only when complete."""
+    try:
+        with folder.staged() as tmp:
+            _write_outputs(tmp, config, fitted, metrics, columns, log=log)
+    except OutputExistsError:
+        raise
+    except OSError as err:  # name the user's folder, not the staging folder
+        reason = err.reason if isinstance(err, WriteError) else err.strerror or str(err)
+        raise WriteError(folder.path, f"{reason}; choose another --out") from None
+
+
+def _write_outputs(
+    tmp: Path, config: SearchConfig, fitted: SearchResult, metrics: dict, columns: dict,
+    *, log: Callable[..., None],
+) -> None:
     from .. import __version__
 
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    except OSError as err:
-        raise ConfigError(
-            f"cannot write the output folder {out}: {err.strerror or err}; choose another --out"
-        ) from None
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)  # mkdtemp's private 0700 is wrong for a result folder
-        write_json(tmp / "config.json", {**config.to_dict(), "sparcs_version": __version__})
-        write_json(tmp / COLUMNS_FILE, columns)
-        fitted.compact.save(tmp / MODEL_DIR)
-        net = fitted.network
-        save_torch(tmp / "network.pt", {
-            "sizes": net.sizes, "bias": net.has_bias_node, "activation": net.activation,
-            "state_dict": net.state_dict(),
-        })
-        fitted.architecture.to_json(tmp / "architecture.json")
-        write_json(tmp / "history.json", fitted.history.to_dict())
-        if fitted.finetune_history is not None:
-            write_json(tmp / "finetune_history.json", fitted.finetune_history.to_dict())
-        if fitted.pruning_curve:
-            write_json(tmp / "pruning_curve.json", fitted.pruning_curve)
-            write_csv(tmp / "pruning_curve.csv", [
-                {k: v for k, v in row.items() if k != "widths"} | {
-                    "widths": " ".join(str(w) for w in row.get("widths", []))
-                } for row in fitted.pruning_curve
-            ])
-        write_json(tmp / "metrics.json", metrics)
-        figures = _figures(tmp, fitted, config, log)
-        search_report(config, fitted, metrics, figures).write(tmp / "report.md")
-        _move_into_place(tmp, out, overwrite)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _move_into_place(tmp: Path, out: Path, overwrite: bool) -> None:
-    prepare_out(out, overwrite)  # it may have appeared while training
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        old.rmdir()
-        out.rename(old)
-    tmp.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    write_json(tmp / "config.json", {**config.to_dict(), "sparcs_version": __version__})
+    write_json(tmp / COLUMNS_FILE, columns)
+    fitted.compact.save(tmp / MODEL_DIR)
+    net = fitted.network
+    save_torch(tmp / "network.pt", {
+        "sizes": net.sizes, "bias": net.has_bias_node, "activation": net.activation,
+        "state_dict": net.state_dict(),
+    })
+    fitted.architecture.to_json(tmp / "architecture.json")
+    write_json(tmp / "history.json", fitted.history.to_dict())
+    if fitted.finetune_history is not None:
+        write_json(tmp / "finetune_history.json", fitted.finetune_history.to_dict())
+    if fitted.pruning_curve:
+        write_json(tmp / "pruning_curve.json", fitted.pruning_curve)
+        write_csv(tmp / "pruning_curve.csv", [
+            {k: v for k, v in row.items() if k != "widths"} | {
+                "widths": " ".join(str(w) for w in row.get("widths", []))
+            } for row in fitted.pruning_curve
+        ])
+    write_json(tmp / "metrics.json", metrics)
+    figures = _figures(tmp, fitted, config, log)
+    search_report(config, fitted, metrics, figures).write(tmp / "report.md")
 
 
 def _figures(tmp: Path, fitted: SearchResult, config: SearchConfig, log: Callable) -> list[str]:
@@ -344,7 +432,10 @@ def _figures(tmp: Path, fitted: SearchResult, config: SearchConfig, log: Callabl
     from ..plots.training import plot_loss_curve
 
     made = []
-    draw_layers(fitted.architecture, tmp / "architecture.png")
+    arch = fitted.architecture
+    draw_layers(arch, tmp / "architecture.png", title=(
+        f"Found architecture (pruning threshold {fitted.threshold:.3g}): compact "
+        f"{arch.compact_parameters} parameters; spectral search net {arch.spectral_parameters}"))
     made.append("architecture.png")
     if fitted.pruning_curve:
         plot_pruning_curve(fitted.pruning_curve, tmp / "pruning_curve.png",
@@ -352,6 +443,8 @@ def _figures(tmp: Path, fitted: SearchResult, config: SearchConfig, log: Callabl
         made.append("pruning_curve.png")
     eigenvalue_histograms(fitted.network, tmp / "eigenvalues.png", threshold=fitted.threshold)
     made.append("eigenvalues.png")
-    plot_loss_curve(fitted.history, tmp / "loss.png")
+    plot_loss_curve(fitted.history, tmp / "loss.png", finetune=fitted.finetune_history,
+                    title="Training, then fine-tuning of the pruned network"
+                    if fitted.finetune_history is not None else "Training")
     made.append("loss.png")
     return made

@@ -33,16 +33,13 @@ def summary_table(metrics: dict[str, Any]) -> str:
     )
 
 
-def training_note(fitted: SearchResult) -> str:
+def training_note(fitted: SearchResult, epochs: int, finetune_epochs: int) -> str:
     """One sentence on early stopping and fine-tuning, as far as they ran."""
     history, tuned = fitted.history, fitted.finetune_history
-    note = f"Trained {len(history.loss)} epochs"
-    if history.best_epoch is not None:
-        note += f", keeping epoch {history.best_epoch} (lowest validation loss)"
+    note = history.describe(epochs).capitalize() + " (epochs are numbered from 1)"
     if tuned is not None:
-        kept = f", keeping epoch {tuned.best_epoch}" if tuned.best_epoch is not None else ""
         losses = fitted.losses
-        note += (f"; then fine-tuned the pruned network {len(tuned.loss)} epochs{kept} "
+        note += (f"; then fine-tuned the pruned network: {tuned.describe(finetune_epochs)} "
                  f"(validation loss {losses['pruned']:.4g} → {losses['finetuned']:.4g})")
     return note + "."
 
@@ -61,7 +58,7 @@ def search_report(
         f"Maximal architecture searched: hidden widths {metrics['architecture']['max_hidden']}; "
         f"found: {metrics['architecture']['hidden_widths']} "
         f"(eigenvalue threshold {fitted.threshold:.3g}).",
-        training_note(fitted),
+        training_note(fitted, config.epochs, config.finetune_epochs),
     ]))
     report.heading("Test metrics")
     report.paragraph(f"```text\n{summary_table(metrics)}\n```")
@@ -80,7 +77,8 @@ def search_report(
             if config.prune_tolerance is not None else "",
         ),
         "eigenvalues.png": ("Eigenvalues", "Histograms of the trained eigenvalues per layer."),
-        "loss.png": ("Training", "Task loss per epoch: "
+        "loss.png": ("Training", "Task loss per epoch (numbered from 1; the circle marks the "
+                     "epoch kept, dashed lines the fine-tuning after pruning): "
                      + ("mean squared error of the standardized target."
                         if fitted.task == "regression" else "cross-entropy.")),
     }

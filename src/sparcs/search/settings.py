@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError
-from ..training.trainer import TrainConfig
+from ..training.trainer import MAX_SEED, TrainConfig
 
 __all__ = ["SearchSettings"]
 
@@ -107,11 +107,12 @@ class SearchSettings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | np.integer):
                 raise ConfigError(f"{name} must be an integer, got {value!r}")
-        # numpy's generators (the data splits) refuse negative seeds with a bare ValueError.
+        # numpy's generators (the data splits) refuse negative seeds with a bare ValueError, and
+        # torch's overflow past 2**63.
         if isinstance(self.seed, bool) or not (
-            isinstance(self.seed, int | np.integer) and self.seed >= 0
+            isinstance(self.seed, int | np.integer) and 0 <= self.seed <= MAX_SEED
         ):
-            raise ConfigError(f"seed must be an integer >= 0, got {self.seed!r}")
+            raise ConfigError(f"seed must be an integer from 0 to {MAX_SEED}, got {self.seed!r}")
         self.train_config()  # validates epochs, batch_size, lr, penalty, n_iter_no_change
 
     def train_config(self, *, validation: bool = True) -> TrainConfig:

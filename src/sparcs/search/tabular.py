@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -43,6 +44,8 @@ CATEGORICAL_MODES = ("error", "onehot")
 # Cells that mean "no value" in CSV files written by common tools.
 MISSING = frozenset({"", "na", "nan", "n/a", "null", "none", "?"})
 MAX_AUTO_CLASSES = 20
+# More one-hot inputs than this from one column is worth a warning: usually an ID column.
+WIDE_ONEHOT = 50
 
 
 def _names(names: list[str], limit: int = 12) -> str:
@@ -299,6 +302,7 @@ class Dataset:
     y: np.ndarray  # float64 or object (text labels), 1-D, finite
     schema: ColumnSchema
     n_dropped: int = 0
+    notes: list[str] = field(default_factory=list)  # warnings for the user, in words
 
     @property
     def feature_names(self) -> list[str]:
@@ -361,7 +365,11 @@ def load_dataset(
             text_cols.append(col)
         else:
             numeric[col] = values
+    target_numeric = _numeric_column(table.columns[target_name]) is not None
+    _check_decimal_commas(table.path, table.columns,
+                          text_cols + ([] if target_numeric else [target_name]))
     cats: dict[str, list[str]] = {}
+    notes: list[str] = []
     if text_cols:
         if categorical != "onehot":
             examples = ", ".join(
@@ -375,6 +383,12 @@ def load_dataset(
         for col in text_cols:
             present = {str(v).strip() for v in table.columns[col]}
             cats[col] = sorted(v for v in present if v.lower() not in MISSING)
+            if len(cats[col]) > WIDE_ONEHOT:
+                notes.append(
+                    f"one-hot encoding column {col} adds {len(cats[col])} inputs, one per "
+                    f"distinct value in {table.n_rows} rows; if it is an identifier (ID-like "
+                    "columns are the usual cause), drop it from the file"
+                )
     schema = ColumnSchema(
         features=feature_cols, target=target_name, categorical=cats, kind=table.kind
     )
@@ -384,9 +398,10 @@ def load_dataset(
     bad_x = ~np.isfinite(X)
     bad_rows = bad_x.any(axis=1) | y_missing
     n_bad = int(bad_rows.sum())
+    y_inf = np.isinf(y) if y.dtype != object else np.zeros(len(y), dtype=bool)
     if n_bad and not dropna:
-        n_nan = int(np.isnan(X).sum()) + int(y_missing.sum())
-        n_inf = int(np.isinf(X).sum())
+        n_nan = int(np.isnan(X).sum()) + int((y_missing & ~y_inf).sum())
+        n_inf = int(np.isinf(X).sum()) + int(y_inf.sum())
         where = [c for c in schema.encoded_names if bad_x[:, schema.encoded_names.index(c)].any()]
         if y_missing.any():
             where.append(f"{target_name} (target)")
@@ -403,7 +418,36 @@ def load_dataset(
         raise DataError(
             f"{table.path} has {len(y)} usable rows{extra}; at least {min_rows} are needed"
         )
-    return Dataset(X=X, y=y, schema=schema, n_dropped=n_bad)
+    return Dataset(X=X, y=y, schema=schema, n_dropped=n_bad, notes=notes)
+
+
+# "1,5", "-0,25", "1.234,5": a number written with a decimal comma (European locales).
+_DECIMAL_COMMA = re.compile(r"[+-]?(\d{1,3}(\.\d{3})+|\d*),\d+([eE][+-]?\d+)?")
+
+
+def _decimal_comma_example(values: list[str] | np.ndarray) -> str | None:
+    """An example cell when every text cell of a column is a decimal-comma number, else None."""
+    example = None
+    for cell in values:
+        text = str(cell).strip()
+        if _parse_float(text) is not None:
+            continue
+        if not _DECIMAL_COMMA.fullmatch(text):
+            return None
+        example = example or text
+    return example
+
+
+def _check_decimal_commas(path: Path, columns: dict, names: list[str]) -> None:
+    found = [(n, ex) for n in names if (ex := _decimal_comma_example(columns[n])) is not None]
+    if found:
+        shown = ", ".join(f"{n} (e.g. {ex!r})" for n, ex in found[:5])
+        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        what = "column {} holds" if len(found) == 1 else "columns {} hold"
+        raise DataError(
+            f"{path}: {what.format(shown + more)} numbers with a decimal comma; sparcs reads "
+            "'.' as the decimal point: save the file with '.' decimals (e.g. 1.5, not 1,5)"
+        )
 
 
 def _first_text(values: list[str] | np.ndarray) -> str:

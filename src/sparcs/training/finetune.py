@@ -19,6 +19,7 @@ def finetune(
     config: TrainConfig,
     loss: str,
     validation: tuple[Tensor, Tensor] | None = None,
+    progress: bool = False,
 ) -> tuple[SpectralNetwork, History]:
     """Train a pruned network further, in place, with its zero eigenvalues held at exactly 0.
 
@@ -34,7 +35,8 @@ def finetune(
         if lam.requires_grad
     ]
     try:
-        history = fit(pruned, X, y, config=config, loss=loss, validation=validation)
+        history = fit(pruned, X, y, config=config, loss=loss, validation=validation,
+                      progress=progress)
     finally:
         for handle in handles:
             handle.remove()

@@ -20,6 +20,10 @@ from ._loop import EpochHooks, load_training_state, make_optimizer, run_epochs, 
 __all__ = ["History", "TrainConfig", "fit"]
 
 
+# Seeds are 32-bit, as in numpy: experiments derive further seeds from them without overflow.
+MAX_SEED = 2**32 - 1
+
+
 @dataclass
 class TrainConfig:
     """Settings of a training run. Field names match the CLI flags and ``config.json``.
@@ -55,6 +59,8 @@ class TrainConfig:
                 raise ConfigError(f"{name} must be a number, got {value!r}")
         if self.epochs < 0:
             raise ConfigError(f"epochs must be >= 0, got {self.epochs}")
+        if not 0 <= self.seed <= MAX_SEED:  # torch's generators overflow past 2**63
+            raise ConfigError(f"seed must be an integer from 0 to {MAX_SEED}, got {self.seed}")
         if self.batch_size <= 0:
             raise ConfigError(f"batch_size must be positive, got {self.batch_size}")
         if not (self.lr > 0 and math.isfinite(self.lr)):
@@ -87,6 +93,28 @@ class History:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def describe(self, epochs: int) -> str:
+        """In words, with epochs numbered from 1: how many ran of ``epochs``, why training
+        stopped, and which epoch's parameters were kept.
+
+        >>> print(History(loss=[3.0, 2.0, 2.5, 2.6], best_epoch=2).describe(10))
+        stopped early after epoch 4 of 10: the validation loss had not improved for 2 epochs; \
+kept epoch 2 (lowest validation loss)
+        """
+        ran, best = len(self.loss), self.best_epoch
+        if ran >= epochs:
+            text = f"trained all {ran} epochs"
+        elif best is not None:
+            text = (f"stopped early after epoch {ran} of {epochs}: the validation loss had not "
+                    f"improved for {ran - best} epochs")
+        else:
+            text = f"stopped early after epoch {ran} of {epochs}"
+        if best is None:
+            return text
+        if best == 0:
+            return text + "; kept the untrained start (no epoch lowered the validation loss)"
+        return text + f"; kept epoch {best} (lowest validation loss)"
 
 
 def fit(

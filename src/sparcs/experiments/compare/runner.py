@@ -19,7 +19,7 @@ from typing import Any
 import torch
 
 from ...devices import resolve_device
-from ...errors import ConfigError
+from ...errors import ConfigError, Interrupted
 from ...io import read_json, write_csv
 from ...progress import progress as progress_bar
 from ...rundir import RunDir
@@ -119,7 +119,24 @@ def run_compare(
     names = [p.name for p in problems]
     if len(set(names)) != len(names):
         raise ConfigError(f"two problems share a name: {names}")
-    rundir = RunDir(out, settings.to_dict(), overwrite=overwrite)
+    rundir = RunDir(out, settings.to_dict(), overwrite=overwrite, command="sparcs compare")
+    try:
+        run = _run_trials(rundir, settings, problems, backend, progress=progress, log=log)
+        rundir.finish()
+    except KeyboardInterrupt:
+        raise Interrupted(rundir.abandon()) from None
+    except BaseException:
+        rundir.abandon()
+        raise
+    run.path = rundir.path
+    return run
+
+
+def _run_trials(
+    rundir: RunDir, settings: CompareSettings, problems: list, backend: Backend, *,
+    progress: bool, log: Callable[[str], None],
+) -> CompareRun:
+    out = rundir.target
     trials = [(p, m, s) for p in problems for m in settings.methods for s in settings.seeds]
     keys = [trial_key(p.name, m, s) for p, m, s in trials]
     todo = [(key, t) for key, t in zip(keys, trials, strict=True)
