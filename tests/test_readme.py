@@ -25,6 +25,10 @@ SKIP = {
     ("Benchmarks", "bash"): "benchmarks take minutes",
     ("Development", "bash"): "installs packages and runs this test suite",
     ("Layout", ""): "a file tree, not a command",
+    ("How SPARCS compares", "bash"): "the quick suite takes minutes (sparcs compare's tiny preset "
+                                     "is tested in tests/cli/test_compare.py)",
+    ("On a Ray cluster", "bash"): "needs several machines (the ray backend is tested on a local "
+                                  "cluster in tests/experiments/compare/test_ray.py)",
 }
 RUN = {
     ("Use it from Python", "python"),
@@ -36,7 +40,7 @@ RUN = {
 def snippets() -> list[tuple[str, str, str, str]]:
     """(heading, language, code, output that follows it in a ```text block or '')."""
     found, heading = [], ""
-    blocks = re.finditer(r"^(#+) (.*)$|^```(\w*)\n(.*?)^```\n", README.read_text(), re.M | re.S)
+    blocks = re.finditer(r"^(#+) ([^\n]*)$|^```(\w*)\n(.*?)^```\n", README.read_text(), re.M | re.S)
     items = list(blocks)
     for i, m in enumerate(items):
         if m.group(1):

@@ -79,7 +79,7 @@ def test_failed_replacement_keeps_the_old_result(tmp_path, monkeypatch, capsys):
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(search_mod, "_report", broken)
+    monkeypatch.setattr(search_mod, "search_report", broken)
     assert main(["search", str(data), "--out", str(out), "--overwrite", "--seed", "1",
                  *FAST]) == 2
     err = capsys.readouterr().err
