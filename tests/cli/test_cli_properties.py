@@ -128,3 +128,15 @@ def test_search_options_at_their_extremes() -> None:
         code, err = run(argv)
         check(code, err, argv)
         assert code == 2 and "GiB" in err
+
+
+def test_demo_options_at_their_extremes() -> None:
+    """Values the demo refuses before any training: one error line each."""
+    for flag in ("--samples", "--noise", "--epochs", "--batch-size", "--lr", "--penalty",
+                 "--tolerance", "--seed", "--hidden"):
+        huge = ("99999999999999999999",) if flag in ("--samples", "--seed") else ()
+        for value in ("-1", "nan", "inf", "abc", *huge):
+            argv = ["demo", "--no-progress", f"{flag}={value}"]
+            code, err = run(argv)
+            check(code, err, argv)
+            assert code == 2, (argv, err)

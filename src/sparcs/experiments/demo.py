@@ -15,7 +15,7 @@ import torch
 from ..errors import ConfigError
 from ..pruning.spectral_prune import prune
 from ..spectral.network import SpectralNetwork
-from ..training.trainer import TrainConfig, fit
+from ..training.trainer import MAX_SEED, TrainConfig, fit
 
 __all__ = ["DemoConfig", "TARGETS", "run_demo"]
 
@@ -34,6 +34,10 @@ TARGETS = {
 }
 
 
+# The demo is a one-minute illustration; more points than this only exhaust memory.
+MAX_SAMPLES = 10_000_000
+
+
 @dataclass
 class DemoConfig:
     """Settings of ``sparcs demo``; each field is a command-line flag."""
@@ -50,13 +54,19 @@ class DemoConfig:
 
     def __post_init__(self) -> None:
         # One fifth of the samples validates the pruning; both parts need rows.
-        if self.samples < 10:
-            raise ConfigError(f"samples must be >= 10, got {self.samples}")
+        if not 10 <= self.samples <= MAX_SAMPLES:
+            raise ConfigError(f"samples must be from 10 to {MAX_SAMPLES:,}, got {self.samples}")
         # The demo reports the last epoch's training loss, so it needs at least one epoch.
         if self.epochs < 1:
             raise ConfigError(f"epochs must be >= 1 for the demo, got {self.epochs}")
         if not (self.noise >= 0 and math.isfinite(self.noise)):
             raise ConfigError(f"noise must be a finite number >= 0, got {self.noise}")
+        if not (self.tolerance > 0 and math.isfinite(self.tolerance)):
+            raise ConfigError(f"tolerance must be a finite number > 0, got {self.tolerance}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ConfigError(f"seed must be an integer from 0 to {MAX_SEED}, got {self.seed}")
+        TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
+                    penalty=self.penalty, seed=self.seed)  # validates them before any work
 
 
 def run_demo(config: DemoConfig, *, progress: bool = True) -> list[dict[str, Any]]:
