@@ -27,7 +27,7 @@ def test_unknown_option_exits_with_usage(capsys):
     ("flags", "message"),
     [
         (["--epochs", "0"], "epochs must be >= 1"),
-        (["--samples", "3"], "samples must be >= 10"),
+        (["--samples", "3"], "samples must be from 10 to"),
         (["--noise", "nan"], "noise must be a finite number"),
     ],
 )
