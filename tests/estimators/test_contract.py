@@ -21,7 +21,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sparcs import SparcsClassifier, SparcsRegressor
 
-SMALL = {"max_hidden": (8,), "epochs": 20, "finetune_epochs": 5, "batch_size": 64,
+SMALL = {"max_hidden": (8,), "epochs": 40, "finetune_epochs": 5, "batch_size": 64,
          "random_state": 0}
 
 

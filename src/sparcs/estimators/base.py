@@ -15,7 +15,9 @@ and ``sparcs search``. It needs torch and numpy only (no scikit-learn).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -29,9 +31,11 @@ from ..training.trainer import History, TrainConfig, fit
 
 __all__ = [
     "TASKS",
+    "TOLERANCE_KINDS",
     "Scaler",
     "SearchSettings",
     "SpectralFit",
+    "class_probabilities",
     "finetune",
     "fit_search",
     "resolve_device",
@@ -41,6 +45,9 @@ __all__ = [
 ]
 
 TASKS = ("regression", "classification")
+TOLERANCE_KINDS = ("loss", "metric")
+# Fine-tune-and-prune-again rounds after the first structured pruning.
+_PRUNE_ROUNDS = 3
 _PREDICT_CHUNK = 65536
 # Below this many multiply-adds per layer and step (batch × width²), extra CPU threads cost more
 # in synchronization than they save; on a busy machine several times more.
@@ -52,28 +59,39 @@ class SearchSettings:
     """Hyperparameters of one search (field names match the estimator and the CLI flags).
 
     ``max_hidden`` is the maximal architecture: the widths of the hidden layers the search starts
-    from. ``prune_tolerance`` is the allowed relative increase of validation loss when pruning
-    (None: keep every eigenvalue). ``validation_fraction`` of the rows are held out for pruning.
+    from. ``validation_fraction`` of the rows are held out for pruning.
+
+    Pruning keeps the smallest model within ``prune_tolerance`` of the trained network on the
+    validation part (None: no pruning). With ``tolerance_kind="loss"`` that is a relative
+    increase of the validation loss (0.05 = 5 %); with ``"metric"`` an absolute drop of the
+    validation R² (regression) or accuracy (classification), e.g. 0.01. Eigenvalue thresholding
+    runs first; ``prune_structure`` then removes hidden nodes, input features, skip blocks and
+    whole layers by their measured contribution (:mod:`sparcs.pruning.structured`), and never
+    leaves a model larger than the plain MLP of the same widths.
 
     ``early_stopping`` keeps the parameters of the epoch with the lowest validation loss (and
-    stops after ``n_iter_no_change`` epochs without improvement; None: run every epoch).
-    ``finetune_epochs`` trains the pruned network further with the zeroed eigenvalues held at 0,
-    so that the surviving weights adapt to the removed nodes (0: no fine-tuning; it always runs
-    every epoch, and only where pruning ran). Early stopping needs a validation part and is
-    skipped without one (``validation_fraction=0``).
+    stops after ``n_iter_no_change`` epochs without improvement; None: run every epoch). That
+    patience only counts after ``recruit_steps`` optimizer steps, the time the perceptron start
+    needs to switch its hidden layers on. ``finetune_epochs`` then trains the compact model's
+    weights further (0: none), keeping whichever epoch, the start included, is best on
+    validation. Early stopping needs a validation part and is skipped without one
+    (``validation_fraction=0``).
     """
 
     max_hidden: tuple[int, ...] = (200, 200)
     penalty: float = 1e-4
     penalty_norm: float = 2.0
     epochs: int = 200
-    batch_size: int = 128
-    lr: float = 1e-3
+    batch_size: int = 256
+    lr: float = 3e-3
     prune_tolerance: float | None = 0.05
+    tolerance_kind: str = "loss"
+    prune_structure: bool = True
     validation_fraction: float = 0.1
     early_stopping: bool = True
-    n_iter_no_change: int | None = 20
-    finetune_epochs: int = 50
+    n_iter_no_change: int | None = 10
+    recruit_steps: int = 300
+    finetune_epochs: int = 20
     standardize: bool = True
     device: str = "auto"
     seed: int = 0
@@ -101,6 +119,19 @@ class SearchSettings:
                 f"prune_tolerance must be a number > 0 (0.05 = 5 %) or None (no pruning), "
                 f"got {self.prune_tolerance!r}"
             )
+        if self.tolerance_kind not in TOLERANCE_KINDS:
+            raise ConfigError(
+                f"tolerance_kind must be one of {', '.join(TOLERANCE_KINDS)}, "
+                f"got {self.tolerance_kind!r}"
+            )
+        if not isinstance(self.prune_structure, bool | np.bool_):
+            raise ConfigError(
+                f"prune_structure must be True or False, got {self.prune_structure!r}"
+            )
+        if isinstance(self.recruit_steps, bool) or not (
+            isinstance(self.recruit_steps, int | np.integer) and self.recruit_steps >= 0
+        ):
+            raise ConfigError(f"recruit_steps must be an integer >= 0, got {self.recruit_steps!r}")
         if not 0 <= self.validation_fraction < 1:
             raise ConfigError(
                 f"validation_fraction must be in [0, 1), got {self.validation_fraction}"
@@ -272,14 +303,22 @@ class SpectralFit:
     def predict(self, X: np.ndarray, *, model: str = "compact") -> np.ndarray:
         """Regression: ``(n, outputs)`` values. Classification: class codes ``(n,)``."""
         Z = self.outputs(X, model=model)
-        return Z if self.task == "regression" else Z.argmax(axis=1)
+        return Z if self.task == "regression" else class_probabilities(Z).argmax(axis=1)
 
     def predict_proba(self, X: np.ndarray, *, model: str = "compact") -> np.ndarray:
-        """Class probabilities (softmax of the logits), rows summing to 1."""
-        Z = self.outputs(X, model=model)
-        Z = Z - Z.max(axis=1, keepdims=True)
-        P = np.exp(Z)
-        return P / P.sum(axis=1, keepdims=True)
+        """Class probabilities, rows summing to 1 (two columns for a one-logit binary model)."""
+        return class_probabilities(self.outputs(X, model=model))
+
+
+def class_probabilities(Z: np.ndarray) -> np.ndarray:
+    """Probabilities from logits: softmax over the columns, or for one logit z (binary
+    classification) the two columns (1 − σ(z), σ(z))."""
+    if Z.shape[1] == 1:
+        p = 1.0 / (1.0 + np.exp(-np.clip(Z[:, 0], -700, 700)))
+        return np.stack([1.0 - p, p], axis=1)
+    Z = Z - Z.max(axis=1, keepdims=True)
+    P = np.exp(Z)
+    return P / P.sum(axis=1, keepdims=True)
 
 
 def _param_of(net: nn.Module) -> Tensor | None:
@@ -349,6 +388,8 @@ def fit_search(
         y_scaler = Scaler.fit(Y[train_idx], enabled=settings.standardize)
         targets = y_scaler.transform(Y)
 
+    # Two classes need one logit (binary cross-entropy), not two.
+    n_logits = 1 if task == "classification" and n_out == 2 else n_out
     x_scaler = Scaler.fit(X[train_idx], enabled=settings.standardize)
     Xs = x_scaler.transform(X)
     dtype = torch.float32  # float64 would halve the speed for no visible gain in the metrics
@@ -367,11 +408,51 @@ def fit_search(
     try:
         return _fit_and_prune(
             task, tensors(train_idx), tensors(val_idx) if len(val_idx) else None,
-            [X.shape[1], *settings.max_hidden, n_out], settings, device,
+            [X.shape[1], *settings.max_hidden, n_logits], settings, device,
             x_scaler=x_scaler, y_scaler=y_scaler,
         )
     finally:
         torch.set_num_threads(threads)
+
+
+def _loss_name(task: str, n_out: int) -> str:
+    if task == "regression":
+        return "mse"
+    return "binary_cross_entropy" if n_out == 1 else "cross_entropy"
+
+
+def _error_rate(pred: Tensor, target: Tensor) -> Tensor:
+    """1 − accuracy for logits against one-hot (or, with one logit, 0/1) float targets."""
+    if pred.shape[1] == 1:
+        return ((pred > 0) != (target > 0.5)).to(pred.dtype).mean()
+    return (pred.argmax(1) != target.argmax(1)).to(pred.dtype).mean()
+
+
+def _criterion(
+    task: str, net: SpectralNetwork, val: tuple[Tensor, Tensor], settings: SearchSettings
+) -> tuple[Any, Tensor, float, float]:
+    """What pruning must keep: (loss, validation targets, limit on it, base value).
+
+    ``tolerance_kind="loss"`` allows a relative increase of the task loss; ``"metric"`` an
+    absolute drop of the validation R² (an MSE increase of tol · Var(y) on the standardized
+    targets) or of the accuracy (an error-rate increase of tol).
+    """
+    X_val, y_val = val
+    tol = float(settings.prune_tolerance)
+    n_out = net.out_features
+    if settings.tolerance_kind == "metric" and task == "classification":
+        codes = y_val.reshape(-1).long()
+        target = (codes.reshape(-1, 1).to(X_val.dtype) if n_out == 1
+                  else torch.nn.functional.one_hot(codes, n_out).to(X_val.dtype))
+        base = float(_error_rate(_outputs(net, X_val), target))
+        return _error_rate, target, base + tol, base
+    loss = _loss_name(task, n_out)
+    target = y_val.reshape(-1, 1).to(X_val.dtype) if loss == "binary_cross_entropy" else y_val
+    base = _val_loss(net, X_val, target, loss)
+    if settings.tolerance_kind == "metric":
+        variance = float(y_val.reshape(len(y_val), -1).var(0, unbiased=False).mean())
+        return loss, target, base + tol * variance, base
+    return loss, target, base + tol * abs(base), base
 
 
 def _fit_and_prune(
@@ -385,21 +466,24 @@ def _fit_and_prune(
     x_scaler: Scaler,
     y_scaler: Scaler | None,
 ) -> SpectralFit:
-    loss = "cross_entropy" if task == "classification" else "mse"
+    loss = _loss_name(task, sizes[-1])
     X_train, y_train = train
+    if loss == "binary_cross_entropy":
+        y_train = y_train.reshape(-1, 1).to(X_train.dtype)
+        if val is not None:
+            val = (val[0], val[1].reshape(-1, 1).to(X_train.dtype))
     # Without a validation part, pruning is judged on the training rows.
-    X_val, y_val = val if val is not None else train
+    X_val, y_val = val if val is not None else (X_train, y_train)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(settings.seed)
         net = SpectralNetwork(sizes, bias=True, activation="relu")
     net = net.to(device)
+    config = settings.train_config(validation=val is not None)
+    steps_per_epoch = max(1, math.ceil(len(X_train) / config.batch_size))
+    config = replace(config, min_epochs=min(
+        config.epochs, math.ceil(int(settings.recruit_steps) / steps_per_epoch)))
     history = fit(
-        net,
-        X_train,
-        y_train,
-        config=settings.train_config(validation=val is not None),
-        loss=loss,
-        validation=val,
+        net, X_train, y_train, config=config, loss=loss, validation=val,
         progress=bool(settings.verbose),
     )
     if not all(math.isfinite(v) for v in history.loss[-1:]):
@@ -408,33 +492,37 @@ def _fit_and_prune(
         )
 
     from ..pruning.prune import prune  # the pruning stage operates on the trained model
+    from ..training.finetune_compact import finetune_compact
 
     finetune_history: History | None = None
+    curve: list[dict] = []
+    threshold = 0.0
+    losses: dict[str, float] = {}
     if settings.prune_tolerance is None:
         compact = net.to_compact(0.0)
-        architecture = net.architecture(0.0)
-        curve: list[dict] = []
-        threshold = 0.0
-        losses: dict[str, float] = {}
     else:
-        result = prune(net, X_val, y_val, tolerance=settings.prune_tolerance, loss=loss)
-        compact, architecture = result.compact, result.architecture
+        criterion, target, limit, base = _criterion(task, net, (X_val, y_val), settings)
+        relative = (limit - base) / abs(base) if base else math.inf
+        result = prune(net, X_val, target, tolerance=max(relative, 1e-12), loss=criterion)
+        compact = result.compact
         curve, threshold = list(result.curve), float(result.threshold)
-        losses = {"base": float(result.base_loss), "pruned": float(result.loss)}
-        if settings.finetune_epochs:
-            # Every fine-tuning epoch runs: the validation part already chose the pruning, and
-            # choosing the fine-tuning's epoch on it as well overfit it (benchmarks/
-            # bench_quality.py: lower test scores on small data than a fixed count).
-            tuned, finetune_history = finetune(
-                result.network, X_train, y_train, validation=val, loss=loss,
-                config=replace(settings.train_config(), epochs=int(settings.finetune_epochs),
-                               restore_best=False, n_iter_no_change=None),
+        losses = {"base": float(result.base_loss), "pruned": float(result.loss),
+                  "limit": float(limit)}
+        tune = partial(
+            finetune_compact, X=X_train, y=y_train, validation=(X_val, y_val), loss=loss,
+            batch_size=int(settings.batch_size), lr=float(settings.lr), seed=int(settings.seed),
+            n_iter_no_change=settings.n_iter_no_change,
+        )
+        if settings.prune_structure:
+            compact = _prune_structure(
+                [compact, net.to_compact(0.0)], X_val, target, criterion, limit, sizes, tune,
+                rounds=_PRUNE_ROUNDS, epochs=max(1, int(settings.finetune_epochs) // 5),
             )
-            losses["finetuned"] = _val_loss(tuned, X_val, y_val, loss)
-            if not math.isfinite(losses["finetuned"]):
-                raise DataError("fine-tuning diverged (the loss became NaN or infinite); lower lr")
-            compact = tuned.to_compact(0.0)
-            architecture = compact.architecture
+            losses["structured"] = _val_loss(compact, X_val, y_val, loss)
+        if settings.finetune_epochs:
+            finetune_history = tune(compact, epochs=int(settings.finetune_epochs))
+            losses["finetuned"] = _val_loss(compact, X_val, y_val, loss)
+    architecture = compact.architecture
     # Results live on the CPU so that fitted models pickle and load anywhere.
     net = net.to("cpu")
     compact = compact.to("cpu")
@@ -455,6 +543,38 @@ def _fit_and_prune(
     )
 
 
+def _prune_structure(
+    candidates: list[nn.Module], X_val: Tensor, target: Tensor, criterion: Any, limit: float,
+    sizes: list[int], tune: Callable[..., History], *, rounds: int, epochs: int,
+) -> nn.Module:
+    """Structured pruning (:func:`sparcs.pruning.structured.structured_prune`) of each candidate
+    compact model, keeping the smallest; then up to ``rounds`` times: fine-tune for ``epochs``
+    (which lowers the loss below the limit again) and prune once more, while that still shrinks
+    the model by at least a tenth. Never larger than the plain MLP of the same widths.
+    """
+    from ..pruning.structured import mlp_parameters, structured_prune
+
+    budget = mlp_parameters(sizes)
+    results = [structured_prune(c, X_val, target, loss=criterion, limit=limit,
+                                max_parameters=budget) for c in candidates]
+    best = min(results, key=lambda r: (r.compact.num_parameters(), r.loss)).compact
+    for _ in range(rounds if epochs else 0):
+        size = best.num_parameters()
+        tune(best, epochs=epochs)
+        again = structured_prune(best, X_val, target, loss=criterion, limit=limit,
+                                 max_parameters=budget).compact
+        if again.num_parameters() > 0.9 * size:
+            break
+        best = again
+    return best
+
+
+@torch.no_grad()
+def _outputs(net: nn.Module, X: Tensor) -> Tensor:
+    net.eval()
+    return torch.cat([net(X[i : i + _PREDICT_CHUNK]) for i in range(0, X.shape[0], _PREDICT_CHUNK)])
+
+
 def finetune(
     pruned: SpectralNetwork,
     X: Tensor,
@@ -469,7 +589,12 @@ def finetune(
     The zeroed λ get no gradient, so Adam never moves them (its update of a parameter whose
     gradients were all 0 is exactly 0) and the pruned architecture, hence the compact export,
     stays the same while the surviving weights adapt to the removed nodes.
+
+    With ``validation`` the parameters with the lowest validation loss are kept, the starting
+    ones included, so fine-tuning never returns a worse validation loss than its input.
     """
+    if validation is not None:
+        config = replace(config, restore_best=True)
     masks = [lam.detach() != 0 for lam in pruned.eigenvalues]
     # torch.where, not a product: a fully zeroed layer's norm penalty has a NaN gradient at 0.
     handles = [
@@ -489,7 +614,7 @@ def finetune(
 
 
 @torch.no_grad()
-def _val_loss(net: SpectralNetwork, X: Tensor, y: Tensor, loss: str) -> float:
+def _val_loss(net: nn.Module, X: Tensor, y: Tensor, loss: str) -> float:
     net.eval()
     loss_fn = resolve_loss(loss)
     total = 0.0

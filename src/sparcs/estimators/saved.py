@@ -17,7 +17,7 @@ from torch import nn
 from ..errors import DataError
 from ..io import read_json
 from ..tabular import ColumnSchema, RawTable
-from .base import Scaler, run_model
+from .base import Scaler, class_probabilities, run_model
 
 __all__ = ["COLUMNS_FILE", "MODEL_DIR", "SavedSearch", "read_search_file"]
 
@@ -110,10 +110,7 @@ class SavedSearch:
         if self.task == "regression":
             Z = self.y_scaler.inverse(Z) if self.y_scaler is not None else Z
             return Z[:, 0]
-        return np.asarray(self.classes, dtype=object)[Z.argmax(axis=1)]
+        return np.asarray(self.classes, dtype=object)[class_probabilities(Z).argmax(axis=1)]
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        Z = run_model(self.model, self.x_scaler.transform(X))
-        Z = Z - Z.max(axis=1, keepdims=True)
-        P = np.exp(Z)
-        return P / P.sum(axis=1, keepdims=True)
+        return class_probabilities(run_model(self.model, self.x_scaler.transform(X)))

@@ -43,15 +43,22 @@ class _SparcsEstimator(BaseEstimator):
         penalty: c in loss + c · Σ_k ‖λ_k‖_p over input and hidden eigenvalues.
         penalty_norm: p, 2 (the paper's plain L2 norm) or 1.
         epochs, batch_size, lr: Adam training settings.
-        prune_tolerance: allowed relative increase of validation loss when pruning small
-            eigenvalues; None keeps every eigenvalue.
+        prune_tolerance: how far pruning may fall behind the trained network on the validation
+            part; None: no pruning.
+        tolerance_kind: ``"loss"``: prune_tolerance is a relative increase of the validation
+            loss (0.05 = 5 %); ``"metric"``: an absolute drop of the validation R² or accuracy
+            ("the smallest model within 0.01 of the best").
+        prune_structure: after eigenvalue pruning, also remove hidden nodes, input features,
+            skip blocks and whole layers by their measured contribution.
         validation_fraction: share of the training rows held out to choose the pruning (and
             to early-stop on).
         early_stopping: keep the parameters of the epoch with the lowest validation loss.
         n_iter_no_change: with early_stopping, stop after this many epochs without a lower
             validation loss (None: run every epoch).
-        finetune_epochs: epochs of further training of the pruned network, its removed
-            eigenvalues held at 0, so the surviving weights adapt (0: none).
+        recruit_steps: optimizer steps before that patience starts counting, the time the
+            perceptron start needs to switch its hidden layers on.
+        finetune_epochs: epochs of further training of the pruned compact model, keeping the
+            epoch (the start included) that is best on validation (0: none).
         standardize: standardize inputs (and regression targets; predictions are mapped back).
         device: ``"auto"``, ``"cpu"`` or ``"cuda"`` for training; prediction runs on the CPU.
         random_state: seed for initialization, batch order and the validation split.
@@ -76,13 +83,16 @@ class _SparcsEstimator(BaseEstimator):
         penalty: float = 1e-4,
         penalty_norm: float = 2,
         epochs: int = 200,
-        batch_size: int = 128,
-        lr: float = 1e-3,
+        batch_size: int = 256,
+        lr: float = 3e-3,
         prune_tolerance: float | None = 0.05,
+        tolerance_kind: str = "loss",
+        prune_structure: bool = True,
         validation_fraction: float = 0.1,
         early_stopping: bool = True,
-        n_iter_no_change: int | None = 20,
-        finetune_epochs: int = 50,
+        n_iter_no_change: int | None = 10,
+        recruit_steps: int = 300,
+        finetune_epochs: int = 20,
         standardize: bool = True,
         device: str = "auto",
         random_state: Any = None,
@@ -95,9 +105,12 @@ class _SparcsEstimator(BaseEstimator):
         self.batch_size = batch_size
         self.lr = lr
         self.prune_tolerance = prune_tolerance
+        self.tolerance_kind = tolerance_kind
+        self.prune_structure = prune_structure
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
+        self.recruit_steps = recruit_steps
         self.finetune_epochs = finetune_epochs
         self.standardize = standardize
         self.device = device
@@ -183,4 +196,4 @@ class SparcsClassifier(ClassifierMixin, _SparcsEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         X = self._check_X(X)
-        return self.classes_[self._fit.outputs(X).argmax(axis=1)]
+        return self.classes_[self._fit.predict(X)]

@@ -194,7 +194,7 @@ def _metrics(
             test[name] = {"r2": r2_score(y_test, pred), "rmse": rmse}
         metric, n_linear = "r2", X_train.shape[1] + 1
     else:
-        n_classes = fitted.n_outputs
+        n_classes = max(fitted.n_outputs, 2)  # a binary model has one logit
         baseline = LogisticBaseline().fit(X_train, y_train, n_classes)
         probas = {
             "pruned": fitted.predict_proba(X_test),

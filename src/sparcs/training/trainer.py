@@ -37,7 +37,10 @@ class TrainConfig:
 
     Early stopping (both need ``validation`` in :func:`fit`): ``restore_best`` ends the run with
     the parameters of the epoch with the lowest validation loss (the starting state included);
-    ``n_iter_no_change`` stops once that many epochs in a row did not lower it.
+    ``n_iter_no_change`` stops once that many epochs in a row did not lower it. Both only judge
+    the epochs from ``min_epochs`` on: from the perceptron start the hidden layers switch on
+    gradually, and the validation loss during that phase says nothing yet about the finished
+    network.
     """
 
     epochs: int = 100
@@ -50,10 +53,11 @@ class TrainConfig:
     seed: int = 0
     restore_best: bool = False
     n_iter_no_change: int | None = None
+    min_epochs: int = 0
 
     def __post_init__(self) -> None:
         # Integers only: 2.5 epochs would fail deep inside fit(), and int() would truncate.
-        for name in ("epochs", "batch_size", "seed"):
+        for name in ("epochs", "batch_size", "seed", "min_epochs"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | np.integer):
                 raise ConfigError(f"{name} must be an integer, got {value!r}")
@@ -63,6 +67,8 @@ class TrainConfig:
                 raise ConfigError(f"{name} must be a number, got {value!r}")
         if self.epochs < 0:
             raise ConfigError(f"epochs must be >= 0, got {self.epochs}")
+        if self.min_epochs < 0:
+            raise ConfigError(f"min_epochs must be >= 0, got {self.min_epochs}")
         if self.batch_size <= 0:
             raise ConfigError(f"batch_size must be positive, got {self.batch_size}")
         if not (self.lr > 0 and math.isfinite(self.lr)):
@@ -290,10 +296,12 @@ def fit(
             if callback is not None:
                 callback(epoch, history)
             if watch:
-                if history.val_loss[-1] < best_loss:
+                # Until min_epochs every epoch is the best so far: the recruiting phase is not
+                # judged (a half-recruited network can look best on a small validation part).
+                if history.val_loss[-1] < best_loss or epoch < config.min_epochs:
                     best_loss, stalled, history.best_epoch = history.val_loss[-1], 0, epoch + 1
                     best_state = _snapshot(net) if config.restore_best else None
-                else:
+                elif epoch + 1 > config.min_epochs:
                     stalled += 1
             if checkpoint is not None:
                 done = epoch + 1
@@ -330,6 +338,13 @@ def _regression_targets(net: SpectralNetwork, y: Tensor, loss: object, name: str
                 f"{name}: class labels must be integers in [0, {out}) for a network with {out} "
                 f"outputs, got labels from {low} to {high}"
             )
+    if loss == "binary_cross_entropy" and y.numel() and (
+        out != 1 or y.numel() != y.shape[0] or not bool(((y == 0) | (y == 1)).all())
+    ):
+        raise DataError(
+            f"{name}: binary_cross_entropy needs one output and 0/1 targets, got a network "
+            f"with {out} outputs and targets of shape {tuple(y.shape)}"
+        )
     if loss not in ("mse", "l1"):
         return y
     if y.ndim == 1 and out == 1:
