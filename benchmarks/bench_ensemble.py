@@ -16,7 +16,7 @@ import torch
 from torch.nn import functional as F
 
 from sparcs import SpectralNetwork
-from sparcs.training.ensemble import SpectralEnsemble
+from sparcs.spectral.ensemble import SpectralEnsemble
 
 # 4,200 models × 300 epochs × 100 steps (10,000 points, batch 100): SPEC §5.1.
 PAPER_MODEL_STEPS = 4200 * 300 * 100

@@ -251,7 +251,8 @@ def markdown(table: list[dict]) -> str:
             f"{cell(e, 'mlp')} | {cell(e, 'hgb')} | {e.get('sparcs_params', '–')} | "
             f"{e.get('params_vs_mlp', float('nan')):.1%} | "
             f"{e.get('sparcs_hidden', '–')} | "
-            f"{e.get('sparcs_seconds', float('nan')):.1f} | {e.get('time_ratio', float('nan')):.1f} |")
+            f"{e.get('sparcs_seconds', float('nan')):.1f} | "
+            f"{e.get('time_ratio', float('nan')):.1f} |")
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ import torch
 
 import sparcs
 from sparcs import SpectralNetwork, TrainConfig, fit
+from sparcs.pruning import architecture_of
 
 torch.manual_seed(0)
 d = 6
@@ -26,7 +27,7 @@ start = time.perf_counter()
 fit(net, X_train, y_train, config=TrainConfig(epochs=60, batch_size=100, lr=3e-3, penalty=3e-3))
 print(f"trained in {time.perf_counter() - start:.1f} s\n")
 print("BEFORE pruning:")
-print(net.architecture())
+print(architecture_of(net))
 result = sparcs.prune(net, X_val, y_val, tolerance=0.05)
 print("\nAFTER pruning:")
 print(result.architecture)

@@ -25,10 +25,12 @@ __version__ = "0.1.0"
 _LAZY = {
     "Architecture": "sparcs.pruning.architecture",
     "CompactNetwork": "sparcs.pruning.compact",
-    "PruneResult": "sparcs.pruning.prune",
-    "prune": "sparcs.pruning.prune",
-    "pruning_curve": "sparcs.pruning.prune",
-    "SpectralEnsemble": "sparcs.training.ensemble",
+    "architecture_of": "sparcs.pruning.architecture",
+    "to_compact": "sparcs.pruning.compact",
+    "PruneResult": "sparcs.pruning.spectral_prune",
+    "prune": "sparcs.pruning.spectral_prune",
+    "pruning_curve": "sparcs.pruning.spectral_prune",
+    "SpectralEnsemble": "sparcs.spectral.ensemble",
     "fit_ensemble": "sparcs.training.ensemble",
     "SparcsClassifier": "sparcs.estimators.sklearn",
     "SparcsRegressor": "sparcs.estimators.sklearn",
@@ -50,10 +52,12 @@ __all__ = [
     "SpectralLinear",
     "SpectralNetwork",
     "TrainConfig",
+    "architecture_of",
     "fit",
     "fit_ensemble",
     "prune",
     "pruning_curve",
+    "to_compact",
 ]
 
 

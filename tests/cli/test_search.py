@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from sparcs.cli.main import main
-from sparcs.experiments.search import SearchConfig
+from sparcs.search.folder import SearchConfig
 
 FAST = ["--max-hidden", "16", "--epochs", "30", "--batch-size", "32", "--no-progress"]
 
@@ -151,7 +151,7 @@ def test_output_path_that_is_a_file_is_refused(tmp_path, capsys):
 
 
 def test_failure_while_exporting_leaves_nothing(tmp_path, monkeypatch):
-    import sparcs.experiments.search as search_mod
+    import sparcs.search.folder as search_mod
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")

@@ -13,8 +13,9 @@ import torch
 from sparcs import CompactNetwork
 from sparcs.cli.main import main
 from sparcs.experiments import teacher as T
-from sparcs.experiments.rundir import RunDir
 from sparcs.io import read_json
+from sparcs.pruning import to_compact
+from sparcs.rundir import RunDir
 from sparcs.training import trainer
 
 CPU = torch.device("cpu")
@@ -147,7 +148,7 @@ def test_compact_model_reloads_and_matches(
     net = T.make_student(config, config.hidden, CPU, config.seed)
     net.load_state_dict(state["model"])
     X = torch.rand(256, config.dim) * 2 - 1
-    expected = net.to_compact(results["threshold"])(X)
+    expected = to_compact(net, results["threshold"])(X)
     assert torch.allclose(compact(X), expected, atol=1e-5)
     data = T.make_data(config, CPU)
     r2 = T.r2_score(T.predict(compact, data["X_test"]), data["y_test64"])

@@ -12,6 +12,7 @@ from sparcs import ConfigError, SpectralNetwork
 from sparcs.plots._mpl import PlotsUnavailableError, pyplot
 from sparcs.plots.architecture import draw_layers, draw_network
 from sparcs.plots.spectrum import eigenvalue_histograms, plot_pruning_curve
+from sparcs.pruning import architecture_of
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -35,7 +36,7 @@ def test_draw_network(tmp_path) -> None:
 
 def test_draw_layers_from_architecture_and_net(tmp_path) -> None:
     net = _net()
-    assert _is_png(draw_layers(net.architecture(0.1), tmp_path / "a.png"))
+    assert _is_png(draw_layers(architecture_of(net, 0.1), tmp_path / "a.png"))
     assert _is_png(draw_layers(net, tmp_path / "b.png"))
 
 

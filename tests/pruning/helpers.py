@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from sparcs import SpectralNetwork
-from sparcs.pruning.prune import _pruned_copy
+from sparcs.pruning.spectral_prune import _pruned_copy
 
 
 def random_net(

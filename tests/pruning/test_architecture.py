@@ -11,13 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sparcs import Architecture, ConfigError, SpectralNetwork
+from sparcs.pruning import architecture_of
 
 from .helpers import random_net, reachability_liveness
 
 
 def test_perceptron_start_has_dead_hidden_layers() -> None:
     net = SpectralNetwork([3, 8, 6, 2], bias=True, dtype=torch.float64)
-    arch = net.architecture()
+    arch = architecture_of(net)
     assert arch.widths == [4, 0, 0, 2]
     assert arch.hidden_widths == [0, 0]
     assert [(i, j) for i, j, _ in arch.live_skips] == [(3, 0)]
@@ -33,7 +34,7 @@ def test_zero_incoming_weights_kill_a_node_with_live_outputs() -> None:
     with torch.no_grad():
         net.eigenvectors[0][2].zero_()  # row 2 of W_{1←0} is then exactly 0
     assert torch.all(net.blocks()[(2, 1)][:, 2] != 0)  # ...while its outgoing weights are not
-    arch = net.architecture()
+    arch = architecture_of(net)
     assert arch.live_nodes[1].tolist() == [True, True, False, True]
     assert arch.widths[1] == 3
 
@@ -43,7 +44,7 @@ def test_zero_outgoing_weights_kill_a_node_with_live_inputs() -> None:
     with torch.no_grad():
         net.eigenvectors[1][:, 1].zero_()  # column 1 of W_{2←1} is then exactly 0
     assert torch.all(net.blocks()[(1, 0)][1] != 0)
-    arch = net.architecture()
+    arch = architecture_of(net)
     assert arch.live_nodes[1].tolist() == [True, False, True, True]
 
 
@@ -58,14 +59,14 @@ def test_liveness_propagates_to_a_fixed_point() -> None:
     blocks = net.blocks()
     assert blocks[(2, 1)][a, b] != 0
     assert torch.all(blocks[(3, 1)][:, b] == 0) and torch.all(blocks[(3, 2)][:, a] == 0)
-    arch = net.architecture()
+    arch = architecture_of(net)
     assert not arch.live_nodes[2][a] and not arch.live_nodes[1][b]
     assert arch.widths == [2, 2, 2, 1]
 
 
 def test_dead_first_hidden_layer() -> None:
     net = random_net([3, 5, 4, 2], dead_layers=(0, 1), seed=4)
-    arch = net.architecture()
+    arch = architecture_of(net)
     assert arch.hidden_widths == [0, 4]
     assert all(j != 1 and i != 1 for i, j, _ in arch.live_skips)
 
@@ -85,7 +86,7 @@ def test_liveness_matches_reachability(
     net = random_net(
         sizes, bias=bias, zero_fraction=zero_fraction, cut_fraction=cut_fraction, seed=seed
     )
-    arch = net.architecture(threshold)
+    arch = architecture_of(net, threshold)
     expected = reachability_liveness(net, threshold)
     assert [m.tolist() for m in arch.live_nodes] == [m.tolist() for m in expected]
     assert arch.widths == [int(m.sum()) for m in expected]
@@ -93,15 +94,15 @@ def test_liveness_matches_reachability(
 
 def test_threshold_zeroes_only_non_output_eigenvalues() -> None:
     net = random_net([2, 4, 3], seed=5)
-    arch = net.architecture(threshold=100.0)
+    arch = architecture_of(net, threshold=100.0)
     assert arch.active_eigenvalues == [0, 0, 3]
     assert arch.hidden_widths == [0]
-    assert net.architecture().active_eigenvalues == [2, 4, 3]
+    assert architecture_of(net).active_eigenvalues == [2, 4, 3]
 
 
 def test_dict_and_json_round_trip(tmp_path) -> None:
     net = random_net([3, 4, 4, 2], bias=True, zero_fraction=0.4, seed=6)
-    arch = net.architecture(0.2)
+    arch = architecture_of(net, 0.2)
     path = arch.to_json(tmp_path / "arch.json")
     data = json.loads(path.read_text())
     assert data["widths"] == arch.widths
@@ -113,7 +114,7 @@ def test_dict_and_json_round_trip(tmp_path) -> None:
 
 
 def test_str_is_a_table() -> None:
-    arch = random_net([2, 3, 1], bias=True, dead_layers=(0, 1), seed=7).architecture()
+    arch = architecture_of(random_net([2, 3, 1], bias=True, dead_layers=(0, 1), seed=7))
     text = str(arch)
     assert "hidden" in text and "(dead)" in text and "compact" in text
     assert f"spectral {arch.spectral_parameters}" in text
@@ -122,7 +123,7 @@ def test_str_is_a_table() -> None:
 def test_live_skip_norms_are_block_norms() -> None:
     net = random_net([2, 3, 2], seed=8)
     blocks = net.blocks()
-    for i, j, norm in net.architecture().live_skips:
+    for i, j, norm in architecture_of(net).live_skips:
         expected = float(torch.linalg.matrix_norm(blocks[(i, j)].detach()))
         assert math.isclose(norm, expected, rel_tol=1e-12)
 
@@ -130,10 +131,10 @@ def test_live_skip_norms_are_block_norms() -> None:
 @pytest.mark.parametrize("bad", [-0.1, float("nan"), float("inf"), "0.1", True])
 def test_bad_threshold(bad) -> None:
     with pytest.raises(ConfigError, match="threshold"):
-        random_net([2, 3, 1]).architecture(bad)
+        architecture_of(random_net([2, 3, 1]), bad)
 
 
 def test_activation_without_zero_fixed_point_is_refused() -> None:
     net = SpectralNetwork([2, 3, 1], activation=torch.sigmoid)
     with pytest.raises(ConfigError, match=r"f\(0\) = 0"):
-        net.architecture()
+        architecture_of(net)

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sparcs import CompactNetwork, ConfigError, DataError, ShapeError, SpectralNetwork
+from sparcs.pruning import architecture_of, to_compact
 
 from .helpers import pruned, random_net
 
@@ -39,8 +40,8 @@ def test_compact_equals_pruned_spectral_net(
         sizes, bias=bias, zero_fraction=zero_fraction, cut_fraction=cut_fraction,
         dead_layers=dead, activation=activation, seed=seed,
     )
-    compact = net.to_compact(threshold)
-    arch = net.architecture(threshold)
+    compact = to_compact(net, threshold)
+    arch = architecture_of(net, threshold)
     x = torch.randn(16, sizes[0], dtype=torch.float64)
     with torch.no_grad():
         _assert_same(compact(x), pruned(net, threshold)(x), 1e-10)
@@ -58,9 +59,9 @@ def test_compact_equals_pruned_spectral_net(
 def test_parameter_count_drops_when_nodes_die(sizes, bias, seed) -> None:
     net = random_net(sizes, bias=bias, seed=seed)
     mags = torch.cat([lam.detach().abs() for lam in net.eigenvalues[:-1]]).sort().values
-    previous = net.architecture(0.0)
+    previous = architecture_of(net, 0.0)
     for t in mags.tolist():
-        arch = net.architecture(t)
+        arch = architecture_of(net, t)
         if sum(arch.hidden_widths) < sum(previous.hidden_widths):
             assert arch.compact_parameters < previous.compact_parameters
         else:
@@ -75,7 +76,7 @@ def test_float32_relative_accuracy() -> None:
     with torch.no_grad():
         for lam in net.eigenvalues:
             lam.mul_(0.3)  # keep activations moderate so float32 rounding is representative
-    compact = net.to_compact(0.05)
+    compact = to_compact(net, 0.05)
     x = torch.randn(256, 6)
     with torch.no_grad():
         _assert_same(compact(x), pruned(net, 0.05)(x), 1e-5)
@@ -83,12 +84,12 @@ def test_float32_relative_accuracy() -> None:
 
 def test_dead_first_hidden_layer_is_removed() -> None:
     net = random_net([3, 6, 5, 2], bias=True, dead_layers=(0, 1), seed=12)
-    compact = net.to_compact()
+    compact = to_compact(net)
     assert compact.widths == [3, 5, 2]
     assert len(compact.layers) == 2
     # The surviving hidden layer reads from the input only; the output reads from both.
     assert compact.layers[0].sources == [0] and compact.layers[1].sources == [0, 1]
-    full = random_net([3, 6, 5, 2], bias=True, seed=12).to_compact()
+    full = to_compact(random_net([3, 6, 5, 2], bias=True, seed=12))
     assert compact.num_parameters() < full.num_parameters()
     x = torch.randn(8, 3, dtype=torch.float64)
     with torch.no_grad():
@@ -102,9 +103,9 @@ def test_unused_inputs_are_dropped_but_the_full_input_is_accepted() -> None:
         net.eigenvalues[0][1] = 0.0
         net.eigenvalues[2].zero_()  # so that the direct block W_{2←0} ignores input 1 too
         net.eigenvalues[1].fill_(1.0)
-    arch = net.architecture()
+    arch = architecture_of(net)
     assert arch.used_inputs == 3
-    compact = net.to_compact()
+    compact = to_compact(net)
     assert compact.input_index.tolist() == [0, 2, 3]
     x = torch.randn(5, 4, dtype=torch.float64)
     with torch.no_grad():
@@ -117,7 +118,7 @@ def test_bias_only_layer() -> None:
     net = random_net([2, 3, 1], bias=True, seed=14)
     with torch.no_grad():
         net.eigenvectors[0][:, :2].zero_()
-    compact = net.to_compact()
+    compact = to_compact(net)
     assert compact.layers[0].sources == [] and compact.layers[0].bias is not None
     x = torch.randn(4, 2, dtype=torch.float64)
     with torch.no_grad():
@@ -127,7 +128,7 @@ def test_bias_only_layer() -> None:
 
 def test_save_load_round_trip(tmp_path) -> None:
     net = random_net([3, 5, 4, 2], bias=True, zero_fraction=0.3, seed=15)
-    compact = net.to_compact(0.2)
+    compact = to_compact(net, 0.2)
     folder = compact.save(tmp_path / "model")
     assert sorted(p.name for p in folder.iterdir()) == ["architecture.json", "weights.pt"]
     loaded = CompactNetwork.load(folder)
@@ -147,7 +148,7 @@ def test_load_errors(tmp_path) -> None:
     (tmp_path / "x" / "weights.pt").write_bytes(b"")
     with pytest.raises(DataError, match="not a sparcs"):
         CompactNetwork.load(tmp_path / "x")
-    folder = random_net([2, 3, 1], seed=22).to_compact().save(tmp_path / "y")
+    folder = to_compact(random_net([2, 3, 1], seed=22)).save(tmp_path / "y")
     (folder / "weights.pt").write_bytes(b"garbage")
     with pytest.raises(DataError, match="could not be read"):
         CompactNetwork.load(folder)
@@ -156,7 +157,7 @@ def test_load_errors(tmp_path) -> None:
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_jit_script_round_trip() -> None:
     net = random_net([3, 4, 4, 2], bias=True, zero_fraction=0.3, seed=16)
-    compact = net.to_compact()
+    compact = to_compact(net)
     scripted = torch.jit.script(compact)
     buf = io.BytesIO()
     torch.jit.save(scripted, buf)
@@ -169,7 +170,7 @@ def test_jit_script_round_trip() -> None:
 
 def test_torch_export() -> None:
     net = random_net([3, 4, 2], bias=True, seed=17)
-    compact = net.to_compact()
+    compact = to_compact(net)
     x = torch.randn(5, 3, dtype=torch.float64)
     program = torch.export.export(compact, (x,))
     with torch.no_grad():
@@ -178,7 +179,7 @@ def test_torch_export() -> None:
 
 @pytest.mark.skipif(importlib.util.find_spec("onnx") is None, reason="onnx is not installed")
 def test_onnx_export(tmp_path) -> None:
-    compact = random_net([3, 4, 2], bias=True, seed=18, dtype=torch.float32).to_compact()
+    compact = to_compact(random_net([3, 4, 2], bias=True, seed=18, dtype=torch.float32))
     path = compact.to_onnx(tmp_path / "model.onnx")
     import onnx
 
@@ -186,7 +187,7 @@ def test_onnx_export(tmp_path) -> None:
 
 
 def test_input_checks() -> None:
-    compact = random_net([3, 4, 2], seed=19).to_compact()
+    compact = to_compact(random_net([3, 4, 2], seed=19))
     with pytest.raises(ShapeError, match=r"\(batch, 3\)"):
         compact(torch.zeros(2, 4, dtype=torch.float64))
     with pytest.raises(ShapeError, match="dtype"):
@@ -195,15 +196,15 @@ def test_input_checks() -> None:
 
 def test_global_rule_and_custom_activation_are_refused() -> None:
     with pytest.raises(ConfigError, match="layerwise rule only"):
-        SpectralNetwork([2, 3, 1], rule="global").to_compact()
+        to_compact(SpectralNetwork([2, 3, 1], rule="global"))
     with pytest.raises(ConfigError, match="named activation"):
-        SpectralNetwork([2, 3, 1], activation=lambda t: torch.relu(t) * 2).to_compact()
+        to_compact(SpectralNetwork([2, 3, 1], activation=lambda t: torch.relu(t) * 2))
 
 
 def test_to_compact_leaves_the_network_untouched() -> None:
     net = random_net([2, 4, 1], zero_fraction=0.3, seed=20)
     before = [p.detach().clone() for p in net.parameters()]
-    net.to_compact(0.5)
+    to_compact(net, 0.5)
     assert all(torch.equal(a, b) for a, b in zip(before, net.parameters(), strict=True))
 
 

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from sparcs import ConfigError, SpectralNetwork
+from sparcs.pruning import path_strength, path_tensor
 from sparcs.pruning.paths import path_strength_from
 
 from ..spectral.brute import dense_adjacency, offsets
@@ -33,17 +34,17 @@ def _brute_gamma(net: SpectralNetwork, layer: int) -> torch.Tensor:
                                              ([2, 3, 4, 3, 2], True)])
 def test_path_strength_equals_brute_force(sizes, bias) -> None:
     net = random_net(sizes, bias=bias, zero_fraction=0.2, seed=sum(sizes))
-    strength = net.path_strength()
+    strength = path_strength(net)
     assert sorted(strength) == list(range(1, len(sizes) - 1))
     for layer, value in strength.items():
         gamma = _brute_gamma(net, layer)
-        assert torch.allclose(net.path_tensor(layer), gamma, rtol=1e-9, atol=1e-12)
+        assert torch.allclose(path_tensor(net, layer), gamma, rtol=1e-9, atol=1e-12)
         assert math.isclose(value, float((gamma**2).sum()), rel_tol=1e-9)
 
 
 def test_perceptron_start_has_zero_path_strength() -> None:
     net = SpectralNetwork([2, 5, 1], bias=True, dtype=torch.float64)
-    assert net.path_strength() == {1: 0.0}
+    assert path_strength(net) == {1: 0.0}
 
 
 def test_path_strength_from_broadcasts_over_models() -> None:
@@ -53,7 +54,7 @@ def test_path_strength_from_broadcasts_over_models() -> None:
     batched = path_strength_from(vecs, lams)
     assert batched.shape == (3, 2)
     for m, net in enumerate(nets):
-        expected = torch.tensor(list(net.path_strength().values()), dtype=torch.float64)
+        expected = torch.tensor(list(path_strength(net).values()), dtype=torch.float64)
         assert torch.allclose(batched[m], expected, rtol=1e-12)
 
 
@@ -61,5 +62,5 @@ def test_bad_layer() -> None:
     net = random_net([2, 3, 1])
     for layer in (0, 2, -1):
         with pytest.raises(ConfigError, match="hidden layers"):
-            net.path_tensor(layer)
-    assert random_net([2, 1]).path_strength() == {}
+            path_tensor(net, layer)
+    assert path_strength(random_net([2, 1])) == {}

@@ -8,6 +8,7 @@ from torch.nn import functional as F
 
 import sparcs
 from sparcs import ConfigError, DataError, ShapeError, SpectralNetwork, TrainConfig, fit
+from sparcs.pruning import architecture_of
 
 from .helpers import random_net
 
@@ -40,7 +41,7 @@ def test_prune_respects_the_tolerance(trained) -> None:
     assert _mse(result.network, Xv, yv) == pytest.approx(result.loss, rel=1e-12)
     assert result.loss <= base * 1.05
     # It really pruned something, and nothing in the sweep is smaller within tolerance.
-    full = net.architecture()
+    full = architecture_of(net)
     assert result.threshold > 0
     assert result.architecture.compact_parameters < full.compact_parameters
     feasible = [r for r in result.curve if r["mode"] == "threshold"

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from torch.nn import functional as F
 
 from sparcs.errors import ConfigError
+from sparcs.pruning import to_compact
 from sparcs.pruning.structured import mlp_parameters, structured_prune
 
 from .helpers import random_net
@@ -18,7 +19,7 @@ from .helpers import random_net
 
 def _problem(sizes, seed, *, bias=True, rows=200):
     net = random_net(sizes, bias=bias, seed=seed, zero_fraction=0.2)
-    compact = net.to_compact()
+    compact = to_compact(net)
     gen = torch.Generator().manual_seed(seed + 1)
     X = torch.randn(rows, sizes[0], generator=gen, dtype=torch.float64)
     with torch.no_grad():

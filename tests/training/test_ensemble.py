@@ -10,8 +10,9 @@ import torch
 from sparcs import SpectralNetwork
 from sparcs.errors import ConfigError, ShapeError
 from sparcs.spectral import functional as SF
+from sparcs.spectral.ensemble import SpectralEnsemble
 from sparcs.training import TrainConfig, fit
-from sparcs.training.ensemble import SpectralEnsemble, evaluate_ensemble, fit_ensemble
+from sparcs.training.ensemble import evaluate_ensemble, fit_ensemble
 
 F64 = torch.float64
 

@@ -8,11 +8,7 @@ import types
 import typing
 from typing import Any
 
-import torch
-
-from ..errors import ConfigError
-
-__all__ = ["add_dataclass_arguments", "dataclass_from_args", "parse_int_list", "resolve_device"]
+__all__ = ["add_dataclass_arguments", "dataclass_from_args", "parse_int_list"]
 
 
 def parse_int_list(text: str) -> list[int]:
@@ -72,14 +68,3 @@ def dataclass_from_args(cls: type, base: Any, args: argparse.Namespace) -> Any:
         if getattr(args, f.name, None) is not None
     }
     return dataclasses.replace(base, **changes)
-
-
-def resolve_device(name: str) -> torch.device:
-    """``auto`` picks CUDA when available; ``cuda`` without a GPU is a clear error."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("--device cuda was asked for, but no CUDA device is available")
-    if name not in ("cpu", "cuda"):
-        raise ConfigError(f"unknown device {name!r}; use auto, cpu or cuda")
-    return torch.device(name)

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 from ..errors import DataError
-from ..estimators.saved import SavedSearch
 from ..io import write_csv
-from ..tabular import read_table
+from ..search.saved import SavedSearch
+from ..search.tabular import read_table
 
 
 def add_parser(subparsers: argparse._SubParsersAction, name: str, help_text: str):

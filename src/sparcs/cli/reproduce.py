@@ -13,11 +13,12 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from ..devices import resolve_device
 from ..errors import ConfigError
 from ..experiments.registry import EXPERIMENTS, load
-from ..experiments.rundir import RunDir
 from ..io import read_json
-from .common import add_dataclass_arguments, dataclass_from_args, resolve_device
+from ..rundir import RunDir
+from .common import add_dataclass_arguments, dataclass_from_args
 
 __all__ = ["add_parser", "run", "print_summary"]
 
@@ -54,8 +55,8 @@ def add_parser(subparsers: Any, name: str, help_text: str) -> argparse.ArgumentP
             help=f"output folder (default: runs/{exp}-PRESET)",
         )
         common.add_argument(
-            "--device", default="auto", choices=("auto", "cpu", "cuda"),
-            help="where to train (default: auto = CUDA when available)",
+            "--device", default="auto",
+            help="where to train: auto (CUDA when available; the default), cpu, cuda or cuda:N",
         )
         common.add_argument(
             "--overwrite", action="store_true",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..experiments.search import TASK_CHOICES, SearchConfig, run_search
-from ..tabular import CATEGORICAL_MODES
+from ..search.folder import TASK_CHOICES, SearchConfig, run_search
+from ..search.tabular import CATEGORICAL_MODES
 from .common import parse_int_list
 
 

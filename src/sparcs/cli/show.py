@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from ..errors import DataError
-from ..estimators.saved import read_search_file
-from ..experiments.search import summary_table
+from ..search.folder import summary_table
+from ..search.saved import read_search_file
 
 
 def add_parser(subparsers: argparse._SubParsersAction, name: str, help_text: str):

@@ -1,8 +1,6 @@
-"""Search on your own data.
+"""Estimators on your own data.
 
-- :mod:`.base`: the engine (standardize, train, prune, compact) on numpy arrays, torch only;
 - :mod:`.sklearn`: ``SparcsRegressor`` / ``SparcsClassifier`` (needs the ``sklearn`` extra,
-  imported only when used);
-- :mod:`.linear`, :mod:`.metrics`: the linear floor and test metrics of ``sparcs search``;
-- :mod:`.saved`: a saved search folder, loaded back for ``sparcs predict``.
+  imported only when used); the engine they wrap is :mod:`sparcs.search.engine`;
+- :mod:`.linear`, :mod:`.metrics`: the linear floor and test metrics of ``sparcs search``.
 """

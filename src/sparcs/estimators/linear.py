@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .base import Scaler
+from ..search._data import Scaler
 
 __all__ = ["LogisticBaseline", "RidgeBaseline"]
 

@@ -30,7 +30,9 @@ except ImportError as err:  # pragma: no cover - exercised only without the extr
         "pip install sparcs-nas[sklearn]"
     ) from err
 
-from .base import SearchSettings, SpectralFit, fit_search, seed_from
+from ..search._data import seed_from
+from ..search.engine import SpectralFit, fit_search
+from ..search.settings import SearchSettings
 
 __all__ = ["SparcsClassifier", "SparcsRegressor"]
 

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from ..errors import ConfigError
-from ..pruning.prune import prune
+from ..pruning.spectral_prune import prune
 from ..spectral.network import SpectralNetwork
 from ..training.trainer import TrainConfig, fit
 

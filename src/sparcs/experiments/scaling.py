@@ -14,9 +14,9 @@ import torch
 
 from ..errors import ConfigError
 from ..io import write_csv
+from ..rundir import RunDir
 from ..spectral.network import SpectralNetwork
 from .report import Report
-from .rundir import RunDir
 
 __all__ = ["Config", "PRESETS", "run", "parameter_counts"]
 

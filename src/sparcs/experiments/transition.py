@@ -28,12 +28,13 @@ from torch import Tensor
 
 from ..errors import ConfigError
 from ..io import write_csv
+from ..rundir import RunDir
 from ..spectral import functional as SF
+from ..spectral.ensemble import SpectralEnsemble
 from ..spectral.network import SpectralNetwork
-from ..training.ensemble import SpectralEnsemble, evaluate_ensemble, fit_ensemble
+from ..training.ensemble import evaluate_ensemble, fit_ensemble
 from ..training.trainer import TrainConfig
 from .report import Report
-from .rundir import RunDir
 
 __all__ = ["Config", "PRESETS", "run", "target", "gamma_norm_sq"]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 
 from ..errors import ConfigError
-from ..pruning.architecture import Architecture
+from ..pruning.architecture import Architecture, architecture_of
 from ..pruning.liveness import analyse, check_threshold
 from ..spectral.network import SpectralNetwork
 from ._mpl import figure, save_figure
@@ -137,7 +137,7 @@ def draw_layers(
     Frobenius norm. Takes an :class:`Architecture` (or a net, read out at threshold 0)."""
     arch = architecture
     if isinstance(arch, SpectralNetwork):
-        arch = arch.architecture()
+        arch = architecture_of(arch)
     if not isinstance(arch, Architecture):
         raise ConfigError(
             f"expected an Architecture or a SpectralNetwork, got {type(arch).__name__}"

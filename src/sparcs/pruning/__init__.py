@@ -2,20 +2,20 @@
 
 >>> import sparcs
 >>> net = sparcs.SpectralNetwork([2, 8, 1], bias=True)
->>> net.architecture().hidden_widths
+>>> architecture_of(net).hidden_widths
 [0]
 """
 
-from .architecture import Architecture, architecture
+from .architecture import Architecture, architecture_of
 from .compact import CompactNetwork, to_compact
 from .paths import path_strength, path_strength_from, path_tensor
-from .prune import PruneResult, prune, pruning_curve
+from .spectral_prune import PruneResult, prune, pruning_curve
 
 __all__ = [
     "Architecture",
     "CompactNetwork",
     "PruneResult",
-    "architecture",
+    "architecture_of",
     "path_strength",
     "path_strength_from",
     "path_tensor",

@@ -21,7 +21,7 @@ from .liveness import (
     plan_parameters,
 )
 
-__all__ = ["Architecture", "architecture"]
+__all__ = ["Architecture", "architecture_of"]
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Architecture:
 
     Example:
         >>> import sparcs
-        >>> arch = sparcs.SpectralNetwork([2, 8, 1], bias=True).architecture()
+        >>> arch = architecture_of(sparcs.SpectralNetwork([2, 8, 1], bias=True))
         >>> arch.widths, arch.hidden_widths  # perceptron start: the hidden layer is dead
         ([3, 0, 1], [0])
     """
@@ -138,7 +138,7 @@ class Architecture:
         return "\n".join(lines)
 
 
-def architecture(net: SpectralNetwork, threshold: float = 0.0) -> Architecture:
+def architecture_of(net: SpectralNetwork, threshold: float = 0.0) -> Architecture:
     """Read out the live architecture of ``net`` with |λ| <= ``threshold`` zeroed (SPEC §4).
 
     The output eigenvalues are never zeroed. Needs an activation with f(0) = 0. For the global

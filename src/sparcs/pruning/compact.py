@@ -98,7 +98,7 @@ class CompactNetwork(nn.Module):
     Example:
         >>> import torch, sparcs
         >>> net = sparcs.SpectralNetwork([3, 8, 2], bias=True)  # hidden layer dead at the start
-        >>> compact = net.to_compact()
+        >>> compact = to_compact(net)
         >>> compact.widths, compact.num_parameters()
         ([3, 2], 8)
         >>> torch.allclose(compact(torch.ones(1, 3)), net(torch.ones(1, 3)))

@@ -32,7 +32,7 @@ def path_tensor(net: SpectralNetwork, layer: int) -> Tensor:
     """Γ^{(layer)} of shape ``(n_{L−1}, n_layer, n_0)``; n_0 includes the bias node.
 
     >>> import sparcs
-    >>> sparcs.SpectralNetwork([2, 4, 1]).path_tensor(1).shape
+    >>> path_tensor(sparcs.SpectralNetwork([2, 4, 1]), 1).shape
     torch.Size([1, 4, 2])
     """
     layer = _check_hidden(net, layer)

@@ -15,11 +15,12 @@ found by bisection; this repeats with fresh scores until nothing more goes. Remo
 hidden layer is tried as a move of its own, so one weak node never keeps a layer alive.
 
 >>> import torch, sparcs
+>>> from sparcs.pruning import to_compact
 >>> from sparcs.pruning.structured import structured_prune
 >>> net = sparcs.SpectralNetwork([3, 8, 1], bias=True, dtype=torch.float64)
 >>> X = torch.rand(64, 3, dtype=torch.float64); y = X.sum(1, keepdim=True)
->>> result = structured_prune(net.to_compact(), X, y, loss="mse", limit=1.0)
->>> result.compact.num_parameters() <= net.to_compact().num_parameters()
+>>> result = structured_prune(to_compact(net), X, y, loss="mse", limit=1.0)
+>>> result.compact.num_parameters() <= to_compact(net).num_parameters()
 True
 """
 
@@ -279,8 +280,9 @@ def _units(net: _Net, outs: dict[int, Tensor], fold: bool) -> list[_Unit]:
 def _apply(net: _Net, units: list[_Unit], fold: bool) -> _Net:
     out = copy.deepcopy(net)
     for u in units:
-        target = next(lay for lay in out.layers if lay.index == u.layer)
-        if u.kind == "block" and u.position in target.blocks:
+        if u.kind == "block" and any(
+            lay.index == u.layer and u.position in lay.blocks for lay in out.layers
+        ):
             _remove_block(out, u.layer, u.position, u.value, fold)
     by_layer: dict[int, list[_Unit]] = {}
     for u in units:

@@ -4,7 +4,6 @@ the eigenvalues and eigenvectors of its adjacency matrix."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor, nn
@@ -21,10 +20,6 @@ from .base import (
     resolve_eigenvector_init,
     start_value,
 )
-
-if TYPE_CHECKING:  # pruning operates on the model; import it only for annotations
-    from ..pruning.architecture import Architecture
-    from ..pruning.compact import CompactNetwork
 
 __all__ = ["EIGENVECTOR_INITS", "RULES", "SpectralNetwork"]
 
@@ -155,33 +150,6 @@ class SpectralNetwork(SpectralBase):
         """Weights of the same net in direct space with every skip block free: Σ_{i>j} n_i n_j."""
         n = self.layer_sizes
         return sum(n[i] * n[j] for i in range(len(n)) for j in range(i))
-
-    # ------------------------------------------------------------------ pruning (sparcs.pruning)
-    def architecture(self, threshold: float = 0.0) -> Architecture:
-        """Live layers, nodes and skip blocks with |λ| <= threshold zeroed; see
-        :func:`sparcs.pruning.architecture.architecture`."""
-        from ..pruning.architecture import architecture
-
-        return architecture(self, threshold)
-
-    def path_tensor(self, layer: int) -> Tensor:
-        """Γ^{(l)}_{ijk} = W_{L−1←l}[i, j] · W_{l←0}[j, k] for hidden layer ``layer`` (SPEC §4)."""
-        from ..pruning.paths import path_tensor
-
-        return path_tensor(self, layer)
-
-    def path_strength(self) -> dict[int, float]:
-        """‖Γ^{(l)}‖² for every hidden layer l; 0 means the layer carries no input→output path."""
-        from ..pruning.paths import path_strength
-
-        return path_strength(self)
-
-    def to_compact(self, threshold: float = 0.0) -> CompactNetwork:
-        """A plain module with only the live layers, nodes and skip blocks; see
-        :func:`sparcs.pruning.compact.to_compact`."""
-        from ..pruning.compact import to_compact
-
-        return to_compact(self, threshold)
 
     def extra_repr(self) -> str:
         frozen = []

@@ -1,5 +1,16 @@
-"""Training: single networks (:func:`fit`); ensembles live in :mod:`sparcs.training.ensemble`."""
+"""Training: one network (:func:`fit`), many at once (:func:`fit_ensemble`), and fine-tuning a
+pruned network (:func:`finetune`)."""
 
+from .ensemble import EnsembleHistory, evaluate_ensemble, fit_ensemble
+from .finetune import finetune
 from .trainer import History, TrainConfig, fit
 
-__all__ = ["History", "TrainConfig", "fit"]
+__all__ = [
+    "EnsembleHistory",
+    "History",
+    "TrainConfig",
+    "evaluate_ensemble",
+    "finetune",
+    "fit",
+    "fit_ensemble",
+]

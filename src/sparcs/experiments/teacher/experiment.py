@@ -9,9 +9,9 @@ import torch
 from torch import Tensor
 
 from ...io import atomic_write_bytes, read_json, write_csv
+from ...rundir import RunDir
 from ...spectral.network import SpectralNetwork
 from ...training.trainer import History, fit, make_optimizer
-from ..rundir import RunDir
 from .config import Config
 from .data import linear_baseline_r2, make_data, predict, r2_score
 from .report import figures, write_report
@@ -48,7 +48,7 @@ def _train(net: SpectralNetwork, data: dict[str, Tensor], config: Config, rundir
 def run(config: Config, rundir: RunDir, *, device: torch.device, progress: bool = True
         ) -> dict[str, Any]:
     """Train, prune, export and report into ``rundir``; return the summary (results.json)."""
-    from ...pruning.prune import prune
+    from ...pruning.spectral_prune import prune
 
     if rundir.done and rundir.has("results.json"):
         return read_json(rundir.file("results.json"))

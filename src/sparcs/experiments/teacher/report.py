@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ...io import read_json
+from ...rundir import RunDir
 from ...spectral.network import SpectralNetwork
 from ...training.trainer import History
-from ..rundir import RunDir
 from .config import PENALTY_LAYERS, Config
 from .study import collapsed
 

@@ -10,8 +10,8 @@ from torch import Tensor
 
 from ...io import write_csv
 from ...progress import progress as progress_bar
+from ...rundir import RunDir
 from ...training.trainer import History, fit
-from ..rundir import RunDir
 from .config import Config
 from .data import predict, r2_score, teacher_data
 from .student import make_student

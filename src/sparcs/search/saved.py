@@ -16,8 +16,9 @@ from torch import nn
 
 from ..errors import DataError
 from ..io import read_json
-from ..tabular import ColumnSchema, RawTable
-from .base import Scaler, class_probabilities, run_model
+from ._data import Scaler
+from .engine import class_probabilities, run_model
+from .tabular import ColumnSchema, RawTable
 
 __all__ = ["COLUMNS_FILE", "MODEL_DIR", "SavedSearch", "read_search_file"]
 

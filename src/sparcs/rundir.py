@@ -13,8 +13,8 @@ from typing import Any
 
 import torch
 
-from ..errors import OutputExistsError
-from ..io import read_json, save_torch, write_json
+from .errors import OutputExistsError
+from .io import read_json, save_torch, write_json
 
 __all__ = ["RunDir"]
 

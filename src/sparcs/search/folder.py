@@ -30,19 +30,16 @@ from typing import Any
 
 import numpy as np
 
+from ..devices import resolve_device
 from ..errors import ConfigError, DataError, OutputExistsError
-from ..estimators.base import (
-    SearchSettings,
-    SpectralFit,
-    fit_search,
-    resolve_device,
-    split_indices,
-)
 from ..estimators.linear import LogisticBaseline, RidgeBaseline
 from ..estimators.metrics import accuracy, log_loss, r2_score
-from ..estimators.saved import COLUMNS_FILE, MODEL_DIR
 from ..io import save_torch, write_csv, write_json
-from ..tabular import CATEGORICAL_MODES, Dataset, encode_labels, infer_task, load_dataset
+from ._data import split_indices
+from .engine import SpectralFit, fit_search
+from .saved import COLUMNS_FILE, MODEL_DIR
+from .settings import SearchSettings
+from .tabular import CATEGORICAL_MODES, Dataset, encode_labels, infer_task, load_dataset
 
 __all__ = ["SearchConfig", "SearchResult", "prepare_out", "run_search", "summary_table"]
 

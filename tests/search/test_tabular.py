@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sparcs.errors import ConfigError, DataError
-from sparcs.tabular import (
+from sparcs.search.tabular import (
     ColumnSchema,
     encode_labels,
     infer_task,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -24,247 +24,27 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..devices import resolve_device
 from ..errors import ConfigError, DataError
 from ..losses import resolve_loss
+from ..pruning.compact import to_compact
+from ..pruning.spectral_prune import prune
+from ..pruning.structured import mlp_parameters, structured_prune
 from ..spectral.network import SpectralNetwork
-from ..training.trainer import History, TrainConfig, fit
+from ..training.finetune import finetune_compact
+from ..training.trainer import History, fit
+from ._data import Scaler, split_indices
+from .settings import SearchSettings
 
-__all__ = [
-    "TASKS",
-    "TOLERANCE_KINDS",
-    "Scaler",
-    "SearchSettings",
-    "SpectralFit",
-    "class_probabilities",
-    "finetune",
-    "fit_search",
-    "resolve_device",
-    "run_model",
-    "seed_from",
-    "split_indices",
-]
+__all__ = ["TASKS", "SpectralFit", "class_probabilities", "fit_search", "run_model"]
 
 TASKS = ("regression", "classification")
-TOLERANCE_KINDS = ("loss", "metric")
 # Fine-tune-and-prune-again rounds after the first structured pruning.
 _PRUNE_ROUNDS = 3
 _PREDICT_CHUNK = 65536
 # Below this many multiply-adds per layer and step (batch × width²), extra CPU threads cost more
 # in synchronization than they save; on a busy machine several times more.
 _SINGLE_THREAD_WORK = 2**24
-
-
-@dataclass
-class SearchSettings:
-    """Hyperparameters of one search (field names match the estimator and the CLI flags).
-
-    ``max_hidden`` is the maximal architecture: the widths of the hidden layers the search starts
-    from. ``validation_fraction`` of the rows are held out for pruning.
-
-    Pruning keeps the smallest model within ``prune_tolerance`` of the trained network on the
-    validation part (None: no pruning). With ``tolerance_kind="loss"`` that is a relative
-    increase of the validation loss (0.05 = 5 %); with ``"metric"`` an absolute drop of the
-    validation R² (regression) or accuracy (classification), e.g. 0.01. Eigenvalue thresholding
-    runs first; ``prune_structure`` then removes hidden nodes, input features, skip blocks and
-    whole layers by their measured contribution (:mod:`sparcs.pruning.structured`), and never
-    leaves a model larger than the plain MLP of the same widths.
-
-    ``early_stopping`` keeps the parameters of the epoch with the lowest validation loss (and
-    stops after ``n_iter_no_change`` epochs without improvement; None: run every epoch). That
-    patience only counts after ``recruit_steps`` optimizer steps, the time the perceptron start
-    needs to switch its hidden layers on. ``finetune_epochs`` then trains the compact model's
-    weights further (0: none), keeping whichever epoch, the start included, is best on
-    validation. Early stopping needs a validation part and is skipped without one
-    (``validation_fraction=0``).
-    """
-
-    max_hidden: tuple[int, ...] = (200, 200)
-    penalty: float = 1e-4
-    penalty_norm: float = 2.0
-    epochs: int = 200
-    batch_size: int = 256
-    lr: float = 3e-3
-    prune_tolerance: float | None = 0.05
-    tolerance_kind: str = "loss"
-    prune_structure: bool = True
-    validation_fraction: float = 0.1
-    early_stopping: bool = True
-    n_iter_no_change: int | None = 10
-    recruit_steps: int = 300
-    finetune_epochs: int = 20
-    standardize: bool = True
-    device: str = "auto"
-    seed: int = 0
-    verbose: bool = False
-
-    def __post_init__(self) -> None:
-        hidden = self.max_hidden
-        if isinstance(hidden, int | np.integer):
-            hidden = (hidden,)
-        try:
-            widths = tuple(int(h) for h in hidden)
-        except (TypeError, ValueError):
-            raise ConfigError(
-                f"max_hidden must be a tuple of positive integers, got {self.max_hidden!r}"
-            ) from None
-        if any(w <= 0 for w in widths) or any(w != h for w, h in zip(widths, hidden, strict=True)):
-            raise ConfigError(f"max_hidden must hold positive integers, got {self.max_hidden!r}")
-        self.max_hidden = widths
-        if self.prune_tolerance is not None and not (
-            isinstance(self.prune_tolerance, int | float)
-            and self.prune_tolerance > 0
-            and math.isfinite(self.prune_tolerance)
-        ):
-            raise ConfigError(
-                f"prune_tolerance must be a number > 0 (0.05 = 5 %) or None (no pruning), "
-                f"got {self.prune_tolerance!r}"
-            )
-        if self.tolerance_kind not in TOLERANCE_KINDS:
-            raise ConfigError(
-                f"tolerance_kind must be one of {', '.join(TOLERANCE_KINDS)}, "
-                f"got {self.tolerance_kind!r}"
-            )
-        if not isinstance(self.prune_structure, bool | np.bool_):
-            raise ConfigError(
-                f"prune_structure must be True or False, got {self.prune_structure!r}"
-            )
-        if isinstance(self.recruit_steps, bool) or not (
-            isinstance(self.recruit_steps, int | np.integer) and self.recruit_steps >= 0
-        ):
-            raise ConfigError(f"recruit_steps must be an integer >= 0, got {self.recruit_steps!r}")
-        if not 0 <= self.validation_fraction < 1:
-            raise ConfigError(
-                f"validation_fraction must be in [0, 1), got {self.validation_fraction}"
-            )
-        if isinstance(self.finetune_epochs, bool) or not (
-            isinstance(self.finetune_epochs, int | np.integer) and self.finetune_epochs >= 0
-        ):
-            raise ConfigError(
-                f"finetune_epochs must be an integer >= 0, got {self.finetune_epochs!r}"
-            )
-        for name in ("epochs", "batch_size"):  # train_config's int() would truncate 2.5
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer):
-                raise ConfigError(f"{name} must be an integer, got {value!r}")
-        # numpy's generators (the data splits) refuse negative seeds with a bare ValueError.
-        if isinstance(self.seed, bool) or not (
-            isinstance(self.seed, int | np.integer) and self.seed >= 0
-        ):
-            raise ConfigError(f"seed must be an integer >= 0, got {self.seed!r}")
-        self.train_config()  # validates epochs, batch_size, lr, penalty, n_iter_no_change
-
-    def train_config(self, *, validation: bool = True) -> TrainConfig:
-        """The training settings; early stopping only where a validation part exists."""
-        stop = bool(self.early_stopping) and validation
-        return TrainConfig(
-            epochs=int(self.epochs),
-            batch_size=int(self.batch_size),
-            lr=float(self.lr),
-            penalty=float(self.penalty),
-            penalty_norm=float(self.penalty_norm),
-            seed=int(self.seed),
-            restore_best=stop,
-            n_iter_no_change=self.n_iter_no_change if stop else None,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["max_hidden"] = list(self.max_hidden)
-        return out
-
-    @classmethod
-    def from_attributes(cls, source: Any, **overrides: Any) -> SearchSettings:
-        """Settings read from any object with attributes of the same names (an estimator, a
-        ``SearchConfig``); ``overrides`` supply or replace the rest."""
-        values = {f.name: getattr(source, f.name) for f in fields(cls) if hasattr(source, f.name)}
-        return cls(**{**values, **overrides})
-
-
-def resolve_device(name: str | torch.device) -> torch.device:
-    """``"auto"`` picks CUDA when available; asking for CUDA without a GPU is a clear error."""
-    if isinstance(name, torch.device):
-        device = name
-    elif name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    else:
-        try:
-            device = torch.device(name)
-        except (RuntimeError, TypeError):
-            raise ConfigError(f"unknown device {name!r}; use auto, cpu or cuda") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("device cuda was asked for, but no CUDA device is available; use cpu")
-    return device
-
-
-def seed_from(random_state: Any) -> int:
-    """An integer seed from scikit-learn's ``random_state`` conventions (None, int, RNG)."""
-    if random_state is None:
-        return int(np.random.randint(0, 2**31 - 1))
-    if isinstance(random_state, int | np.integer):
-        return int(random_state) % (2**31 - 1)
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(0, 2**31 - 1))
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(0, 2**31 - 1))
-    raise ConfigError(f"random_state must be None, an int or a numpy RNG, got {random_state!r}")
-
-
-def split_indices(
-    n: int, fraction: float, seed: int, *, stratify: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Shuffled (keep, held_out) row indices with about ``fraction`` of rows held out.
-
-    With ``stratify`` (class codes), every class with at least 2 rows puts at least one in each
-    part, so both parts see every such class. At least one row is always kept.
-    """
-    rng = np.random.default_rng(seed)
-    if fraction <= 0 or n < 2:
-        return rng.permutation(n), np.empty(0, dtype=np.int64)
-    groups = [np.arange(n)] if stratify is None else [
-        np.flatnonzero(stratify == c) for c in np.unique(stratify)
-    ]
-    keep, held = [], []
-    for rows in groups:
-        rows = rng.permutation(rows)
-        k = round(fraction * len(rows))
-        k = min(max(k, 1), len(rows) - 1) if len(rows) >= 2 else 0
-        held.append(rows[:k])
-        keep.append(rows[k:])
-    if not sum(len(h) for h in held):  # only singleton classes: stratifying is impossible
-        return split_indices(n, fraction, seed)
-    return rng.permutation(np.concatenate(keep)), rng.permutation(np.concatenate(held))
-
-
-@dataclass
-class Scaler:
-    """Per-column standardization (x − mean) / scale; the identity when ``mean``/``scale`` are
-    0/1. Constant columns keep scale 1 so they never divide by zero."""
-
-    mean: np.ndarray
-    scale: np.ndarray
-
-    @classmethod
-    def fit(cls, data: np.ndarray, *, enabled: bool = True) -> Scaler:
-        if not enabled:
-            return cls(np.zeros(data.shape[1]), np.ones(data.shape[1]))
-        mean = data.mean(axis=0)
-        scale = data.std(axis=0)
-        scale[~(scale > 1e-12 * np.maximum(1.0, np.abs(mean)))] = 1.0
-        return cls(mean, scale)
-
-    def transform(self, data: np.ndarray) -> np.ndarray:
-        return (data - self.mean) / self.scale
-
-    def inverse(self, data: np.ndarray) -> np.ndarray:
-        return data * self.scale + self.mean
-
-    def to_dict(self) -> dict[str, list[float]]:
-        return {"mean": self.mean.tolist(), "scale": self.scale.tolist()}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Scaler:
-        return cls(np.asarray(data["mean"], dtype=np.float64),
-                   np.asarray(data["scale"], dtype=np.float64))
 
 
 @dataclass
@@ -491,15 +271,12 @@ def _fit_and_prune(
             "training diverged (the loss became NaN or infinite); lower lr or standardize the data"
         )
 
-    from ..pruning.prune import prune  # the pruning stage operates on the trained model
-    from ..training.finetune_compact import finetune_compact
-
     finetune_history: History | None = None
     curve: list[dict] = []
     threshold = 0.0
     losses: dict[str, float] = {}
     if settings.prune_tolerance is None:
-        compact = net.to_compact(0.0)
+        compact = to_compact(net, 0.0)
     else:
         criterion, target, limit, base = _criterion(task, net, (X_val, y_val), settings)
         relative = (limit - base) / abs(base) if base else math.inf
@@ -515,7 +292,7 @@ def _fit_and_prune(
         )
         if settings.prune_structure:
             compact = _prune_structure(
-                [compact, net.to_compact(0.0)], X_val, target, criterion, limit, sizes, tune,
+                [compact, to_compact(net, 0.0)], X_val, target, criterion, limit, sizes, tune,
                 rounds=_PRUNE_ROUNDS, epochs=max(1, int(settings.finetune_epochs) // 5),
             )
             losses["structured"] = _val_loss(compact, X_val, y_val, loss)
@@ -552,8 +329,6 @@ def _prune_structure(
     (which lowers the loss below the limit again) and prune once more, while that still shrinks
     the model by at least a tenth. Never larger than the plain MLP of the same widths.
     """
-    from ..pruning.structured import mlp_parameters, structured_prune
-
     budget = mlp_parameters(sizes)
     results = [structured_prune(c, X_val, target, loss=criterion, limit=limit,
                                 max_parameters=budget) for c in candidates]
@@ -573,44 +348,6 @@ def _prune_structure(
 def _outputs(net: nn.Module, X: Tensor) -> Tensor:
     net.eval()
     return torch.cat([net(X[i : i + _PREDICT_CHUNK]) for i in range(0, X.shape[0], _PREDICT_CHUNK)])
-
-
-def finetune(
-    pruned: SpectralNetwork,
-    X: Tensor,
-    y: Tensor,
-    *,
-    config: TrainConfig,
-    loss: str,
-    validation: tuple[Tensor, Tensor] | None = None,
-) -> tuple[SpectralNetwork, History]:
-    """Train a pruned network further, in place, with its zero eigenvalues held at exactly 0.
-
-    The zeroed λ get no gradient, so Adam never moves them (its update of a parameter whose
-    gradients were all 0 is exactly 0) and the pruned architecture, hence the compact export,
-    stays the same while the surviving weights adapt to the removed nodes.
-
-    With ``validation`` the parameters with the lowest validation loss are kept, the starting
-    ones included, so fine-tuning never returns a worse validation loss than its input.
-    """
-    if validation is not None:
-        config = replace(config, restore_best=True)
-    masks = [lam.detach() != 0 for lam in pruned.eigenvalues]
-    # torch.where, not a product: a fully zeroed layer's norm penalty has a NaN gradient at 0.
-    handles = [
-        lam.register_hook(lambda grad, keep=keep: torch.where(keep, grad, torch.zeros_like(grad)))
-        for lam, keep in zip(pruned.eigenvalues, masks, strict=True)
-        if lam.requires_grad
-    ]
-    try:
-        history = fit(pruned, X, y, config=config, loss=loss, validation=validation)
-    finally:
-        for handle in handles:
-            handle.remove()
-    with torch.no_grad():  # a guarantee, not a correction: the entries are already 0
-        for lam, keep in zip(pruned.eigenvalues, masks, strict=True):
-            lam.masked_fill_(~keep, 0.0)
-    return pruned, history
 
 
 @torch.no_grad()

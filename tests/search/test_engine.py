@@ -7,18 +7,15 @@ import pytest
 import torch
 
 from sparcs import SpectralNetwork, TrainConfig
+from sparcs.devices import resolve_device
 from sparcs.errors import ConfigError, DataError
-from sparcs.estimators.base import (
-    Scaler,
-    SearchSettings,
-    finetune,
-    fit_search,
-    resolve_device,
-    seed_from,
-    split_indices,
-)
 from sparcs.estimators.linear import LogisticBaseline, RidgeBaseline
 from sparcs.estimators.metrics import accuracy, log_loss, r2_score
+from sparcs.pruning import architecture_of, to_compact
+from sparcs.search._data import Scaler, seed_from, split_indices
+from sparcs.search.engine import fit_search
+from sparcs.search.settings import SearchSettings
+from sparcs.training.finetune import finetune
 
 
 def test_split_is_a_partition_and_stratified():
@@ -125,7 +122,7 @@ def test_finetune_holds_zeroed_eigenvalues_and_the_export_matches():
         net.eigenvalues[2].zero_()  # and the whole second one (its norm has no gradient at 0)
     zero = [lam.detach() == 0 for lam in net.eigenvalues]
     before = {k: v.clone() for k, v in net.state_dict().items()}
-    arch = net.architecture(0.0)
+    arch = architecture_of(net, 0.0)
     config = TrainConfig(epochs=15, batch_size=32, lr=1e-2, penalty=1e-3)
     tuned, history = finetune(net, X[:160], y[:160], config=config, loss="mse",
                               validation=(X[160:], y[160:]))
@@ -134,8 +131,8 @@ def test_finetune_holds_zeroed_eigenvalues_and_the_export_matches():
         assert torch.isfinite(lam).all() and (lam.detach()[z] == 0).all()
     assert not torch.equal(tuned.eigenvalues[1], before["eigenvalues.1"])  # survivors moved
     assert history.loss[-1] < history.loss[0]
-    assert tuned.architecture(0.0).widths == arch.widths
-    compact = tuned.to_compact(0.0)
+    assert architecture_of(tuned, 0.0).widths == arch.widths
+    compact = to_compact(tuned, 0.0)
     with torch.no_grad():
         assert torch.allclose(compact(X), tuned(X), atol=1e-10)
 

@@ -26,7 +26,7 @@ from ..losses import LossFn, resolve_loss
 from ..progress import progress as progress_bar
 from ..spectral import functional as SF
 from ..spectral.network import SpectralNetwork
-from .architecture import Architecture, from_liveness
+from .architecture import Architecture, architecture_of, from_liveness
 from .compact import CompactNetwork, to_compact
 from .liveness import analyse, check_threshold, compact_plan, require_zero_preserving
 
@@ -271,7 +271,7 @@ def prune(
     threshold = best["threshold"]
     pruned = _pruned_copy(net, threshold)
     compact = to_compact(net, threshold) if net.rule == "layerwise" and _exportable(net) else None
-    arch = compact.architecture if compact is not None else net.architecture(threshold)
+    arch = compact.architecture if compact is not None else architecture_of(net, threshold)
     return PruneResult(
         network=pruned,
         threshold=threshold,

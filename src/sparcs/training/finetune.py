@@ -1,17 +1,61 @@
-"""Fine-tuning a compact model after pruning, never ending worse on validation than it began."""
+"""Fine-tuning after pruning: a pruned spectral network with its pruned eigenvalues held at
+exactly 0 (:func:`finetune`), or a compact model's weights (:func:`finetune_compact`). Both keep
+the parameters that are best on validation, the starting ones included, so they never end worse
+there than they began."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import torch
 from torch import Tensor, nn
 
 from ..errors import ConfigError
 from ..losses import LossFn, resolve_loss
-from .trainer import History, epoch_batches
+from ..spectral.network import SpectralNetwork
+from .trainer import History, TrainConfig, epoch_batches, fit
 
-__all__ = ["finetune_compact"]
+__all__ = ["finetune", "finetune_compact"]
+
+
+def finetune(
+    pruned: SpectralNetwork,
+    X: Tensor,
+    y: Tensor,
+    *,
+    config: TrainConfig,
+    loss: str,
+    validation: tuple[Tensor, Tensor] | None = None,
+) -> tuple[SpectralNetwork, History]:
+    """Train a pruned network further, in place, with its zero eigenvalues held at exactly 0.
+
+    The zeroed λ get no gradient, so Adam never moves them (its update of a parameter whose
+    gradients were all 0 is exactly 0) and the pruned architecture, hence the compact export,
+    stays the same while the surviving weights adapt to the removed nodes.
+
+    With ``validation`` the parameters with the lowest validation loss are kept, the starting
+    ones included, so fine-tuning never returns a worse validation loss than its input.
+    """
+    if validation is not None:
+        config = replace(config, restore_best=True)
+    masks = [lam.detach() != 0 for lam in pruned.eigenvalues]
+    # torch.where, not a product: a fully zeroed layer's norm penalty has a NaN gradient at 0.
+    handles = [
+        lam.register_hook(lambda grad, keep=keep: torch.where(keep, grad, torch.zeros_like(grad)))
+        for lam, keep in zip(pruned.eigenvalues, masks, strict=True)
+        if lam.requires_grad
+    ]
+    try:
+        history = fit(pruned, X, y, config=config, loss=loss, validation=validation)
+    finally:
+        for handle in handles:
+            handle.remove()
+    with torch.no_grad():  # a guarantee, not a correction: the entries are already 0
+        for lam, keep in zip(pruned.eigenvalues, masks, strict=True):
+            lam.masked_fill_(~keep, 0.0)
+    return pruned, history
+
 
 _CHUNK = 8192
 

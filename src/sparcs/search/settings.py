@@ -1,0 +1,143 @@
+"""The settings of one search: the single definition behind the estimators' parameters, the
+``sparcs search`` flags and ``config.json``."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..training.trainer import TrainConfig
+
+__all__ = ["TOLERANCE_KINDS", "SearchSettings"]
+
+TOLERANCE_KINDS = ("loss", "metric")
+
+
+@dataclass
+class SearchSettings:
+    """Hyperparameters of one search (field names match the estimator and the CLI flags).
+
+    ``max_hidden`` is the maximal architecture: the widths of the hidden layers the search starts
+    from. ``validation_fraction`` of the rows are held out for pruning.
+
+    Pruning keeps the smallest model within ``prune_tolerance`` of the trained network on the
+    validation part (None: no pruning). With ``tolerance_kind="loss"`` that is a relative
+    increase of the validation loss (0.05 = 5 %); with ``"metric"`` an absolute drop of the
+    validation R² (regression) or accuracy (classification), e.g. 0.01. Eigenvalue thresholding
+    runs first; ``prune_structure`` then removes hidden nodes, input features, skip blocks and
+    whole layers by their measured contribution (:mod:`sparcs.pruning.structured`), and never
+    leaves a model larger than the plain MLP of the same widths.
+
+    ``early_stopping`` keeps the parameters of the epoch with the lowest validation loss (and
+    stops after ``n_iter_no_change`` epochs without improvement; None: run every epoch). That
+    patience only counts after ``recruit_steps`` optimizer steps, the time the perceptron start
+    needs to switch its hidden layers on. ``finetune_epochs`` then trains the compact model's
+    weights further (0: none), keeping whichever epoch, the start included, is best on
+    validation. Early stopping needs a validation part and is skipped without one
+    (``validation_fraction=0``).
+    """
+
+    max_hidden: tuple[int, ...] = (200, 200)
+    penalty: float = 1e-4
+    penalty_norm: float = 2.0
+    epochs: int = 200
+    batch_size: int = 256
+    lr: float = 3e-3
+    prune_tolerance: float | None = 0.05
+    tolerance_kind: str = "loss"
+    prune_structure: bool = True
+    validation_fraction: float = 0.1
+    early_stopping: bool = True
+    n_iter_no_change: int | None = 10
+    recruit_steps: int = 300
+    finetune_epochs: int = 20
+    standardize: bool = True
+    device: str = "auto"
+    seed: int = 0
+    verbose: bool = False
+
+    def __post_init__(self) -> None:
+        hidden = self.max_hidden
+        if isinstance(hidden, int | np.integer):
+            hidden = (hidden,)
+        try:
+            widths = tuple(int(h) for h in hidden)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"max_hidden must be a tuple of positive integers, got {self.max_hidden!r}"
+            ) from None
+        if any(w <= 0 for w in widths) or any(w != h for w, h in zip(widths, hidden, strict=True)):
+            raise ConfigError(f"max_hidden must hold positive integers, got {self.max_hidden!r}")
+        self.max_hidden = widths
+        if self.prune_tolerance is not None and not (
+            isinstance(self.prune_tolerance, int | float)
+            and self.prune_tolerance > 0
+            and math.isfinite(self.prune_tolerance)
+        ):
+            raise ConfigError(
+                f"prune_tolerance must be a number > 0 (0.05 = 5 %) or None (no pruning), "
+                f"got {self.prune_tolerance!r}"
+            )
+        if self.tolerance_kind not in TOLERANCE_KINDS:
+            raise ConfigError(
+                f"tolerance_kind must be one of {', '.join(TOLERANCE_KINDS)}, "
+                f"got {self.tolerance_kind!r}"
+            )
+        if not isinstance(self.prune_structure, bool | np.bool_):
+            raise ConfigError(
+                f"prune_structure must be True or False, got {self.prune_structure!r}"
+            )
+        if isinstance(self.recruit_steps, bool) or not (
+            isinstance(self.recruit_steps, int | np.integer) and self.recruit_steps >= 0
+        ):
+            raise ConfigError(f"recruit_steps must be an integer >= 0, got {self.recruit_steps!r}")
+        if not 0 <= self.validation_fraction < 1:
+            raise ConfigError(
+                f"validation_fraction must be in [0, 1), got {self.validation_fraction}"
+            )
+        if isinstance(self.finetune_epochs, bool) or not (
+            isinstance(self.finetune_epochs, int | np.integer) and self.finetune_epochs >= 0
+        ):
+            raise ConfigError(
+                f"finetune_epochs must be an integer >= 0, got {self.finetune_epochs!r}"
+            )
+        for name in ("epochs", "batch_size"):  # train_config's int() would truncate 2.5
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer):
+                raise ConfigError(f"{name} must be an integer, got {value!r}")
+        # numpy's generators (the data splits) refuse negative seeds with a bare ValueError.
+        if isinstance(self.seed, bool) or not (
+            isinstance(self.seed, int | np.integer) and self.seed >= 0
+        ):
+            raise ConfigError(f"seed must be an integer >= 0, got {self.seed!r}")
+        self.train_config()  # validates epochs, batch_size, lr, penalty, n_iter_no_change
+
+    def train_config(self, *, validation: bool = True) -> TrainConfig:
+        """The training settings; early stopping only where a validation part exists."""
+        stop = bool(self.early_stopping) and validation
+        return TrainConfig(
+            epochs=int(self.epochs),
+            batch_size=int(self.batch_size),
+            lr=float(self.lr),
+            penalty=float(self.penalty),
+            penalty_norm=float(self.penalty_norm),
+            seed=int(self.seed),
+            restore_best=stop,
+            n_iter_no_change=self.n_iter_no_change if stop else None,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["max_hidden"] = list(self.max_hidden)
+        return out
+
+    @classmethod
+    def from_attributes(cls, source: Any, **overrides: Any) -> SearchSettings:
+        """Settings read from any object with attributes of the same names (an estimator, a
+        ``SearchConfig``); ``overrides`` supply or replace the rest."""
+        values = {f.name: getattr(source, f.name) for f in fields(cls) if hasattr(source, f.name)}
+        return cls(**{**values, **overrides})
