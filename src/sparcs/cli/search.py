@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..search.folder import TASK_CHOICES, SearchConfig, run_search
+from ..search.settings import TOLERANCE_KINDS
 from ..search.tabular import CATEGORICAL_MODES
 from .common import parse_int_list
 
@@ -58,8 +59,14 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str, help_text: str
                    help=f"default {d.batch_size}")
     p.add_argument("--lr", type=float, default=d.lr, help=f"Adam learning rate (default {d.lr:g})")
     p.add_argument("--prune-tolerance", type=_tolerance, default=d.prune_tolerance,
-                   metavar="TOL", help="allowed relative increase of validation loss when "
-                   "pruning (default 0.05); none: no pruning")
+                   metavar="TOL", help="how far pruning may fall behind the trained network "
+                   "on validation (default 0.05); none: no pruning")
+    p.add_argument("--tolerance-kind", choices=TOLERANCE_KINDS, default=d.tolerance_kind,
+                   help="loss: TOL is a relative increase of the validation loss; metric: an "
+                   "absolute drop of the validation R² or accuracy (default loss)")
+    p.add_argument("--prune-structure", action=argparse.BooleanOptionalAction,
+                   default=d.prune_structure, help="after eigenvalue pruning, remove hidden "
+                   "nodes, skip blocks and whole layers by their contribution (default on)")
     p.add_argument("--validation-fraction", type=float, default=d.validation_fraction,
                    help="share of training rows used to choose the pruning (default 0.1)")
     p.add_argument("--early-stopping", action=argparse.BooleanOptionalAction,
@@ -68,9 +75,12 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str, help_text: str
     p.add_argument("--n-iter-no-change", type=_patience, default=d.n_iter_no_change,
                    metavar="N", help="with early stopping, stop after N epochs without "
                    f"improvement; none: run every epoch (default {d.n_iter_no_change})")
+    p.add_argument("--recruit-steps", type=int, default=d.recruit_steps, metavar="N",
+                   help="optimizer steps before early stopping judges the run, while the hidden "
+                   f"layers switch on (default {d.recruit_steps})")
     p.add_argument("--finetune-epochs", type=int, default=d.finetune_epochs, metavar="N",
-                   help="epochs of training the pruned network with its removed eigenvalues "
-                   f"held at 0 (default {d.finetune_epochs})")
+                   help="epochs of training the pruned compact model, keeping the epoch best "
+                   f"on validation (default {d.finetune_epochs})")
     p.add_argument("--test-fraction", type=float, default=d.test_fraction,
                    help="share of rows held out for the test metrics (default 0.2)")
     p.add_argument("--seed", type=int, default=d.seed, help="random seed (default 0)")
@@ -92,8 +102,10 @@ def run(args: argparse.Namespace) -> int:
         data=args.data, target=args.target, task=args.task, max_hidden=args.max_hidden,
         epochs=args.epochs, penalty=args.penalty, penalty_norm=args.penalty_norm,
         batch_size=args.batch_size, lr=args.lr, prune_tolerance=args.prune_tolerance,
+        tolerance_kind=args.tolerance_kind, prune_structure=args.prune_structure,
         validation_fraction=args.validation_fraction, early_stopping=args.early_stopping,
-        n_iter_no_change=args.n_iter_no_change, finetune_epochs=args.finetune_epochs,
+        n_iter_no_change=args.n_iter_no_change, recruit_steps=args.recruit_steps,
+        finetune_epochs=args.finetune_epochs,
         test_fraction=args.test_fraction,
         seed=args.seed, device=args.device, categorical=args.categorical, dropna=args.dropna,
         out=args.out, overwrite=args.overwrite, progress=args.progress,
