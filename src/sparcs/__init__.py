@@ -15,7 +15,14 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .errors import ConfigError, DataError, OutputExistsError, ShapeError, SparcsError
+from .errors import (
+    ConfigError,
+    DataError,
+    OutputExistsError,
+    ShapeError,
+    SparcsError,
+    TensorTypeError,
+)
 from .spectral import SpectralLinear, SpectralNetwork
 from .training import History, TrainConfig, fit
 
@@ -51,6 +58,7 @@ __all__ = [
     "SpectralEnsemble",
     "SpectralLinear",
     "SpectralNetwork",
+    "TensorTypeError",
     "TrainConfig",
     "architecture_of",
     "fit",

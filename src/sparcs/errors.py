@@ -8,6 +8,7 @@ __all__ = [
     "OutputExistsError",
     "ShapeError",
     "SparcsError",
+    "TensorTypeError",
 ]
 
 
@@ -20,7 +21,11 @@ class ConfigError(SparcsError, ValueError):
 
 
 class ShapeError(SparcsError, ValueError):
-    """A tensor or array has the wrong shape or dtype for the model it is given to."""
+    """A tensor or array has the wrong shape for the model it is given to."""
+
+
+class TensorTypeError(SparcsError, TypeError):
+    """An input is not a tensor, or its dtype or device differs from the model's."""
 
 
 class DataError(SparcsError, ValueError):

@@ -239,12 +239,13 @@ def test_unknown_option_and_bad_tolerance(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["search", "x.csv", "--max-hiden", "3"])
     assert exc.value.code == 2 and "unrecognized arguments" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["search", "x.csv", "--prune-tolerance", "-1"])
-    assert "must be > 0" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["search", "x.csv", "--n-iter-no-change", "0"])
-    assert "must be >= 1" in capsys.readouterr().err
+    assert main(["search", "x.csv", "--prune-tolerance", "-1"]) == 2
+    assert "prune_tolerance must be a number > 0" in capsys.readouterr().err
+    assert main(["search", "x.csv", "--n-iter-no-change", "0"]) == 2
+    assert "n_iter_no_change must be a positive integer" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["search", "x.csv", "--epochs", "many"])
+    assert exc.value.code == 2 and "invalid int value: 'many'" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(shutil.which("sparcs") is None, reason="the sparcs script is not installed")

@@ -16,7 +16,7 @@ from sparcs.experiments import teacher as T
 from sparcs.io import read_json
 from sparcs.pruning import to_compact
 from sparcs.rundir import RunDir
-from sparcs.training import trainer
+from sparcs.training import _loop
 
 CPU = torch.device("cpu")
 RESULT_KEYS = {
@@ -197,17 +197,18 @@ def resume_reference(
 
 
 class _Interrupt:
-    """Stand-in for the trainer's ``_train_epoch`` that fails on its ``at``-th call."""
+    """Stand-in for the epoch loop's ``epoch_batches`` (called once at the start of every
+    epoch) that fails on its ``at``-th call: an interruption inside epoch ``at``."""
 
     def __init__(self, at: int, error: type[BaseException]) -> None:
         self.at, self.error, self.calls = at, error, 0
-        self.real = trainer._train_epoch
+        self.real = _loop.epoch_batches
 
-    def __call__(self, *args: Any) -> tuple[float, float]:
+    def __call__(self, *args: Any, **kwargs: Any) -> list:
         self.calls += 1
         if self.calls == self.at:
             raise self.error("simulated interruption")
-        return self.real(*args)
+        return self.real(*args, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -222,7 +223,7 @@ def test_resume_matches_an_uninterrupted_run(
     config, reference, reference_path = resume_reference
 
     stub = _Interrupt(fail_at, error)
-    monkeypatch.setattr(trainer, "_train_epoch", stub)
+    monkeypatch.setattr(_loop, "epoch_batches", stub)
     with pytest.raises(error):
         _run(config, tmp_path / "interrupted")
     monkeypatch.undo()
@@ -247,7 +248,7 @@ def test_interrupted_study_resumes_where_it_stopped(
     config, results, reference = tiny_run
     epochs_per_config = max(config.study_epochs)
     # Fail in the second study config: after the main training and the first config.
-    monkeypatch.setattr(trainer, "_train_epoch",
+    monkeypatch.setattr(_loop, "epoch_batches",
                         _Interrupt(config.epochs + epochs_per_config + 1, KeyboardInterrupt))
     with pytest.raises(KeyboardInterrupt):
         _run(config, tmp_path / "run")

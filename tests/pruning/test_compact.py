@@ -10,7 +10,14 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sparcs import CompactNetwork, ConfigError, DataError, ShapeError, SpectralNetwork
+from sparcs import (
+    CompactNetwork,
+    ConfigError,
+    DataError,
+    ShapeError,
+    SpectralNetwork,
+    TensorTypeError,
+)
 from sparcs.pruning import architecture_of, to_compact
 
 from .helpers import pruned, random_net
@@ -190,8 +197,10 @@ def test_input_checks() -> None:
     compact = to_compact(random_net([3, 4, 2], seed=19))
     with pytest.raises(ShapeError, match=r"\(batch, 3\)"):
         compact(torch.zeros(2, 4, dtype=torch.float64))
-    with pytest.raises(ShapeError, match="dtype"):
+    with pytest.raises(TensorTypeError, match="dtype"):
         compact(torch.zeros(2, 3))
+    with pytest.raises(TensorTypeError, match=r"torch\.Tensor"):
+        compact([[0.0, 0.0, 0.0]])
 
 
 def test_global_rule_and_custom_activation_are_refused() -> None:

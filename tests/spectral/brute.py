@@ -26,7 +26,7 @@ def dense_adjacency(net: SpectralNetwork) -> torch.Tensor:
 
 
 def _prepend_bias(net: SpectralNetwork, x: torch.Tensor) -> torch.Tensor:
-    return torch.cat([x, torch.ones(len(x), 1, dtype=x.dtype)], 1) if net.bias else x
+    return torch.cat([x, torch.ones(len(x), 1, dtype=x.dtype)], 1) if net.has_bias_node else x
 
 
 def dense_layerwise(net: SpectralNetwork, x: torch.Tensor, act) -> torch.Tensor:

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch.autograd import gradcheck
 
-from sparcs import ConfigError, ShapeError, SpectralNetwork
+from sparcs import ConfigError, ShapeError, SpectralNetwork, TensorTypeError
 
 from ..conftest import cuda
 
@@ -170,9 +170,9 @@ def test_bad_input_is_a_clear_error():
         net(torch.randn(5, 4))
     with pytest.raises(ShapeError, match=r"shape \(batch, 3\)"):
         net(torch.randn(3))
-    with pytest.raises(ShapeError, match="dtype"):
+    with pytest.raises(TensorTypeError, match="dtype"):
         net(torch.randn(5, 3, dtype=torch.float64))
-    with pytest.raises(ShapeError, match=r"torch\.Tensor"):
+    with pytest.raises(TensorTypeError, match=r"torch\.Tensor"):
         net([[1.0, 2.0, 3.0]])
 
 
@@ -201,3 +201,33 @@ def test_cuda_matches_cpu(dtype, rule):
     back = SpectralNetwork([5, 16, 16, 3], bias=True, rule=rule, dtype=dtype)
     back.load_state_dict(state)
     torch.testing.assert_close(back(x), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_forward_with_given_eigenvalues_equals_a_copy_holding_them():
+    torch.manual_seed(3)
+    net = SpectralNetwork([3, 5, 4, 2], bias=True, dtype=torch.float64,
+                          eigenvalue_init=[0.3, 0.7, -0.4, 1.0])
+    lams = [torch.where(lam.abs() > 0.5, lam, torch.zeros_like(lam)).detach()
+            for lam in net.eigenvalues]
+    copy = SpectralNetwork([3, 5, 4, 2], bias=True, dtype=torch.float64)
+    copy.load_state_dict(net.state_dict())
+    with torch.no_grad():
+        for dst, lam in zip(copy.eigenvalues, lams, strict=True):
+            dst.copy_(lam)
+    x = torch.randn(7, 3, dtype=torch.float64)
+    assert torch.equal(net(x, eigenvalues=lams), copy(x))
+    assert not torch.equal(net(x), copy(x))
+    with pytest.raises(ShapeError, match="eigenvalues must be 4 tensors"):
+        net(x, eigenvalues=lams[:-1])
+
+
+def test_ensemble_input_type_errors():
+    from sparcs.spectral.ensemble import SpectralEnsemble
+
+    ens = SpectralEnsemble(2, [3, 4, 1], dtype=torch.float64)
+    with pytest.raises(ShapeError, match=r"\(2, batch, 3\) or \(batch, 3\)"):
+        ens(torch.zeros(3, 5, 3, dtype=torch.float64))
+    with pytest.raises(TensorTypeError, match="dtype"):
+        ens(torch.zeros(2, 5, 3))
+    with pytest.raises(TensorTypeError, match=r"torch\.Tensor"):
+        ens([[0.0, 0.0, 0.0]])

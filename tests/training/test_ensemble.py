@@ -28,13 +28,25 @@ def _max_diff(a: SpectralNetwork, b: SpectralNetwork) -> float:
     return max(float((p - q).detach().abs().max()) for p, q in pairs)
 
 
+DEVICES = [
+    "cpu",
+    pytest.param("cuda", marks=[
+        pytest.mark.cuda,
+        pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device"),
+    ]),
+]
+
+
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("sizes", [[2, 7, 1], [3, 6, 5, 2]])
-def test_member_matches_single_network_trained_with_fit(sizes: list[int]) -> None:
+def test_member_matches_single_network_trained_with_fit(sizes: list[int], device: str) -> None:
+    # On CUDA both use the same (fused) Adam: one make_optimizer serves fit and fit_ensemble.
     M = 3
-    ens = SpectralEnsemble(M, sizes, bias=True, dtype=F64, eigenvalue_init={1: 0.05})
+    ens = SpectralEnsemble(M, sizes, bias=True, dtype=F64, eigenvalue_init={1: 0.05},
+                           device=device)
     starts = [ens.member(m) for m in range(M)]
-    X, y = _data(M, 53, sizes[0], sizes[-1])  # 53 rows: the last batch is partial
-    penalties = torch.tensor([1e-3, 0.0, 3e-2], dtype=F64)
+    X, y = (t.to(device) for t in _data(M, 53, sizes[0], sizes[-1]))  # last batch partial
+    penalties = torch.tensor([1e-3, 0.0, 3e-2], dtype=F64, device=device)
     config = TrainConfig(epochs=4, batch_size=10, lr=1e-2, seed=7)
     history = fit_ensemble(ens, X, y, config=config, penalty=penalties)
     assert _max_diff(ens.member(0), starts[0]) > 1e-3  # it really trained
@@ -120,6 +132,30 @@ def test_checkpoint_resume_is_exact() -> None:
     assert saved["epoch"] == 2
     fresh = SpectralEnsemble(2, [2, 6, 1], dtype=F64)
     resumed = fit_ensemble(fresh, X, y, config=config, resume=saved)
+    assert torch.equal(resumed.losses(), reference.losses())
+    for p, q in zip(fresh.parameters(), full.parameters(), strict=True):
+        assert torch.equal(p, q)
+
+
+def test_ctrl_c_saves_the_unsaved_epoch_like_fit() -> None:
+    X, y = _data(2, 30, 2)
+    config = TrainConfig(epochs=5, batch_size=8, lr=1e-2, penalty=1e-3, seed=5)
+    torch.manual_seed(2)
+    full = SpectralEnsemble(2, [2, 6, 1], dtype=F64)
+    cut = SpectralEnsemble.from_networks([full.member(0), full.member(1)])
+    reference = fit_ensemble(full, X, y, config=config)
+    saved: list[dict] = []
+
+    def stop(epoch: int, _history) -> None:
+        if epoch == 1:  # epoch 2 is not a multiple of checkpoint_every=3
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fit_ensemble(cut, X, y, config=config, callback=stop, checkpoint=saved.append,
+                     checkpoint_every=3)
+    assert [state["epoch"] for state in saved] == [2]
+    fresh = SpectralEnsemble(2, [2, 6, 1], dtype=F64)
+    resumed = fit_ensemble(fresh, X, y, config=config, resume=saved[-1])
     assert torch.equal(resumed.losses(), reference.losses())
     for p, q in zip(fresh.parameters(), full.parameters(), strict=True):
         assert torch.equal(p, q)

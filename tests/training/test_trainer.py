@@ -138,7 +138,7 @@ def _resume_case(config: TrainConfig, stop_after: int, every: int):
     saved: list[dict] = []
 
     def interrupt(epoch: int, _history) -> None:
-        if epoch == stop_after:  # Ctrl-C while epoch stop_after + 1 is being reported
+        if epoch + 1 == stop_after:  # Ctrl-C while epoch stop_after is being reported
             raise KeyboardInterrupt
 
     cut = build()
@@ -163,7 +163,8 @@ def _roundtrip(state: dict):
 
 @pytest.mark.parametrize(
     ("stop_after", "every"),
-    # every=1 or (4, 2): the last epoch was checkpointed; (3, 4): Ctrl-C saves the unsaved one.
+    # every=1 or (4, 2): the reported epoch was checkpointed before the callback ran;
+    # (3, 4): Ctrl-C in the callback saves the unsaved one.
     [(3, 1), (3, 4), (4, 2)],
 )
 def test_resumed_run_equals_an_uninterrupted_one(stop_after: int, every: int):

@@ -31,7 +31,7 @@ except ImportError as err:  # pragma: no cover - exercised only without the extr
     ) from err
 
 from ..search._data import seed_from
-from ..search.engine import SpectralFit, fit_search
+from ..search.engine import SearchResult, fit_search
 from ..search.settings import SearchSettings
 
 __all__ = ["SparcsClassifier", "SparcsRegressor"]
@@ -120,11 +120,9 @@ class _SparcsEstimator(BaseEstimator):
         self.verbose = verbose
 
     def _settings(self) -> SearchSettings:
-        return SearchSettings.from_attributes(
-            self, seed=seed_from(self.random_state), verbose=bool(self.verbose)
-        )
+        return SearchSettings.from_attributes(self, seed=seed_from(self.random_state))
 
-    def _store(self, fitted: SpectralFit) -> None:
+    def _store(self, fitted: SearchResult) -> None:
         self._fit = fitted
         self.network_ = fitted.network
         self.compact_ = fitted.compact
@@ -151,7 +149,8 @@ class SparcsRegressor(RegressorMixin, _SparcsEstimator):
             self, X, y, multi_output=True, y_numeric=True, dtype=[np.float64, np.float32]
         )
         self._y_ndim = np.ndim(y)
-        self._store(fit_search(X, y, task="regression", settings=self._settings()))
+        self._store(fit_search(X, y, task="regression", settings=self._settings(),
+                               progress=bool(self.verbose)))
         return self
 
     def predict(self, X: Any) -> np.ndarray:
@@ -183,7 +182,7 @@ class SparcsClassifier(ClassifierMixin, _SparcsEstimator):
             )
         fitted = fit_search(
             X, codes, task="classification", n_classes=len(self.classes_),
-            settings=self._settings(),
+            settings=self._settings(), progress=bool(self.verbose),
         )
         self._store(fitted)
         return self

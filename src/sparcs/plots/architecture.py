@@ -98,7 +98,7 @@ def draw_network(
         x = torch.full_like(y, float(k))
         ax.scatter(x[live], y[live], s=marker, c="black", zorder=2)
         ax.scatter(x[~live], y[~live], s=marker, facecolors="white", edgecolors="grey", zorder=2)
-        if k == 0 and net.bias:
+        if k == 0 and net.has_bias_node:
             ax.annotate("bias", (0, float(y[-1])), xytext=(-6, 0), textcoords="offset points",
                         ha="right", va="center", fontsize=8)
     ax.set_xticks(range(depth))

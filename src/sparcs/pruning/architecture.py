@@ -147,7 +147,7 @@ def architecture_of(net: SpectralNetwork, threshold: float = 0.0) -> Architectur
     """
     threshold = check_threshold(threshold)
     lv = analyse(net, threshold)
-    _, plan = compact_plan(lv, net.bias)
+    _, plan = compact_plan(lv, net.has_bias_node)
     return from_liveness(net, lv, plan, threshold)
 
 
@@ -175,5 +175,5 @@ def from_liveness(
         threshold=threshold,
         layer_sizes=net.layer_sizes,
         used_inputs=int(lv.inputs_used[:n_in].sum()),
-        bias=net.bias,
+        bias=net.has_bias_node,
     )

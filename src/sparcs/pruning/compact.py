@@ -16,7 +16,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from ..errors import ConfigError, DataError, ShapeError, SparcsError
+from ..errors import ConfigError, DataError, ShapeError, SparcsError, TensorTypeError
 from ..io import atomic_write_bytes, read_json, save_torch, write_json
 from ..spectral.network import SpectralNetwork
 from .architecture import Architecture, from_liveness
@@ -157,14 +157,14 @@ class CompactNetwork(nn.Module):
     @torch.jit.unused
     def _check_input(self, x: Tensor) -> None:
         if not isinstance(x, Tensor):
-            raise ShapeError(f"input must be a torch.Tensor, got {type(x).__name__}")
+            raise TensorTypeError(f"input must be a torch.Tensor, got {type(x).__name__}")
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ShapeError(
                 f"input must have shape (batch, {self.in_features}), got {tuple(x.shape)}"
             )
         dtype = self.layers[0].weight.dtype
         if x.dtype != dtype:
-            raise ShapeError(f"input dtype {x.dtype} does not match the model's {dtype}")
+            raise TensorTypeError(f"input dtype {x.dtype} does not match the model's {dtype}")
 
     def forward(self, x: Tensor) -> Tensor:
         """Map ``(batch, in_features)`` to ``(batch, out_features)``."""
@@ -278,7 +278,7 @@ def to_compact(net: SpectralNetwork, threshold: float = 0.0) -> CompactNetwork:
             f"the network uses {net.activation!r}"
         )
     lv = analyse(net, threshold)
-    input_index, plan = compact_plan(lv, net.bias)
+    input_index, plan = compact_plan(lv, net.has_bias_node)
     config = {
         "in_features": net.in_features,
         "out_features": net.out_features,

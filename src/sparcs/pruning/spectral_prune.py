@@ -22,9 +22,8 @@ from torch import Tensor
 
 from ..data import check_xy
 from ..errors import ConfigError
-from ..losses import LossFn, resolve_loss
+from ..losses import LossFn, mean_loss, resolve_loss
 from ..progress import progress as progress_bar
-from ..spectral import functional as SF
 from ..spectral.network import SpectralNetwork
 from .architecture import Architecture, architecture_of, from_liveness
 from .compact import CompactNetwork, to_compact
@@ -32,7 +31,6 @@ from .liveness import analyse, check_threshold, compact_plan, require_zero_prese
 
 __all__ = ["PruneResult", "default_thresholds", "prune", "pruning_curve"]
 
-_CHUNK = 8192
 
 
 @dataclass
@@ -101,16 +99,8 @@ def _top_k_masks(net: SpectralNetwork, k: int) -> list[Tensor]:
     return list(keep.split([lam.numel() for lam in net.eigenvalues[:-1]]))
 
 
-@torch.no_grad()
 def _loss(net: SpectralNetwork, lams: list[Tensor], X: Tensor, y: Tensor, loss_fn: LossFn) -> float:
-    vecs = [phi.detach() for phi in net.eigenvectors]
-    fn = SF.layerwise_forward if net.rule == "layerwise" else SF.global_forward
-    total = 0.0
-    for i in range(0, X.shape[0], _CHUNK):
-        xb = net._prepare_input(X[i : i + _CHUNK])
-        pred = fn(xb, vecs, lams, net.activation_fn())
-        total += float(loss_fn(pred, y[i : i + _CHUNK])) * xb.shape[0]
-    return total / X.shape[0]
+    return mean_loss(lambda xb: net(xb, eigenvalues=lams), X, y, loss_fn)
 
 
 def _row(
@@ -118,7 +108,7 @@ def _row(
     X: Tensor, y: Tensor, loss_fn: LossFn, base: float | None,
 ) -> dict[str, Any]:
     lv = analyse(net, threshold, keep)
-    _, plan = compact_plan(lv, net.bias)
+    _, plan = compact_plan(lv, net.has_bias_node)
     arch = from_liveness(net, lv, plan, threshold)
     loss = _loss(net, lv.eigenvalues, X, y, loss_fn)
     active = arch.active_eigenvalues

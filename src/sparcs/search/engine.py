@@ -26,7 +26,7 @@ from torch import Tensor, nn
 
 from ..devices import resolve_device
 from ..errors import ConfigError, DataError
-from ..losses import resolve_loss
+from ..losses import mean_loss, resolve_loss
 from ..pruning.compact import to_compact
 from ..pruning.spectral_prune import prune
 from ..pruning.structured import mlp_parameters, structured_prune
@@ -36,7 +36,7 @@ from ..training.trainer import History, fit
 from ._data import Scaler, split_indices
 from .settings import SearchSettings
 
-__all__ = ["TASKS", "SpectralFit", "class_probabilities", "fit_search", "run_model"]
+__all__ = ["TASKS", "SearchResult", "class_probabilities", "fit_search", "run_model"]
 
 TASKS = ("regression", "classification")
 # Fine-tune-and-prune-again rounds after the first structured pruning.
@@ -48,7 +48,7 @@ _SINGLE_THREAD_WORK = 2**24
 
 
 @dataclass
-class SpectralFit:
+class SearchResult:
     """A finished search: the trained network, its pruned compact form and how it was found.
 
     ``network`` is the trained, unpruned network; ``compact`` the pruned (and, with
@@ -129,12 +129,14 @@ def fit_search(
     task: str,
     n_classes: int | None = None,
     settings: SearchSettings | None = None,
-) -> SpectralFit:
+    progress: bool = False,
+) -> SearchResult:
     """Train ``SpectralNetwork([d, *max_hidden, out], bias=True)`` from the perceptron start,
     prune it on a held-out validation part and build the compact model.
 
     ``X`` is a finite float array ``(n, d)``. For regression ``y`` is ``(n,)`` or ``(n, k)``;
     for classification it holds class codes ``0 … n_classes−1`` and the network outputs logits.
+    ``progress`` shows a progress bar while training.
     """
     settings = settings or SearchSettings()
     if task not in TASKS:
@@ -189,7 +191,7 @@ def fit_search(
         return _fit_and_prune(
             task, tensors(train_idx), tensors(val_idx) if len(val_idx) else None,
             [X.shape[1], *settings.max_hidden, n_logits], settings, device,
-            x_scaler=x_scaler, y_scaler=y_scaler,
+            x_scaler=x_scaler, y_scaler=y_scaler, progress=progress,
         )
     finally:
         torch.set_num_threads(threads)
@@ -245,7 +247,8 @@ def _fit_and_prune(
     *,
     x_scaler: Scaler,
     y_scaler: Scaler | None,
-) -> SpectralFit:
+    progress: bool,
+) -> SearchResult:
     loss = _loss_name(task, sizes[-1])
     X_train, y_train = train
     if loss == "binary_cross_entropy":
@@ -263,8 +266,7 @@ def _fit_and_prune(
     config = replace(config, min_epochs=min(
         config.epochs, math.ceil(int(settings.recruit_steps) / steps_per_epoch)))
     history = fit(
-        net, X_train, y_train, config=config, loss=loss, validation=val,
-        progress=bool(settings.verbose),
+        net, X_train, y_train, config=config, loss=loss, validation=val, progress=progress,
     )
     if not all(math.isfinite(v) for v in history.loss[-1:]):
         raise DataError(
@@ -303,7 +305,7 @@ def _fit_and_prune(
     # Results live on the CPU so that fitted models pickle and load anywhere.
     net = net.to("cpu")
     compact = compact.to("cpu")
-    return SpectralFit(
+    return SearchResult(
         task=task,
         network=net,
         compact=compact,
@@ -350,13 +352,6 @@ def _outputs(net: nn.Module, X: Tensor) -> Tensor:
     return torch.cat([net(X[i : i + _PREDICT_CHUNK]) for i in range(0, X.shape[0], _PREDICT_CHUNK)])
 
 
-@torch.no_grad()
 def _val_loss(net: nn.Module, X: Tensor, y: Tensor, loss: str) -> float:
     net.eval()
-    loss_fn = resolve_loss(loss)
-    total = 0.0
-    for i in range(0, X.shape[0], _PREDICT_CHUNK):
-        total += float(loss_fn(net(X[i : i + _PREDICT_CHUNK]), y[i : i + _PREDICT_CHUNK])) * len(
-            X[i : i + _PREDICT_CHUNK]
-        )
-    return total / X.shape[0]
+    return mean_loss(net, X, y, resolve_loss(loss))

@@ -24,7 +24,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,47 +36,45 @@ from ..estimators.linear import LogisticBaseline, RidgeBaseline
 from ..estimators.metrics import accuracy, log_loss, r2_score
 from ..io import save_torch, write_csv, write_json
 from ._data import split_indices
-from .engine import SpectralFit, fit_search
+from .engine import SearchResult, fit_search
 from .saved import COLUMNS_FILE, MODEL_DIR
 from .settings import SearchSettings
 from .tabular import CATEGORICAL_MODES, Dataset, encode_labels, infer_task, load_dataset
 
-__all__ = ["SearchConfig", "SearchResult", "prepare_out", "run_search", "summary_table"]
+__all__ = ["SearchConfig", "SearchRun", "prepare_out", "run_search", "summary_table"]
 
 TASK_CHOICES = ("auto", "regression", "classification")
 MIN_ROWS = 10
 
 
-@dataclass
-class SearchConfig:
-    """Every setting of a ``sparcs search`` run; fields map 1:1 to the command's flags and are
-    saved as ``config.json`` so the run can be repeated."""
+@dataclass(kw_only=True)
+class SearchConfig(SearchSettings):
+    """Every setting of a ``sparcs search`` run: the :class:`SearchSettings` of the search itself
+    plus where the data comes from and where the run goes. Fields map 1:1 to the command's flags
+    (generated from them) and are saved as ``config.json`` so the run can be repeated."""
 
-    data: str
-    target: str | None = None
-    task: str = "auto"
-    max_hidden: list[int] = field(default_factory=lambda: [200, 200])
-    epochs: int = 200
-    penalty: float = 1e-4
-    penalty_norm: float = 2.0
-    batch_size: int = 256
-    lr: float = 3e-3
-    prune_tolerance: float | None = 0.05
-    tolerance_kind: str = "loss"
-    prune_structure: bool = True
-    validation_fraction: float = 0.1
-    early_stopping: bool = True
-    n_iter_no_change: int | None = 10
-    recruit_steps: int = 300
-    finetune_epochs: int = 20
-    test_fraction: float = 0.2
-    seed: int = 0
-    device: str = "auto"
-    categorical: str = "error"
-    dropna: bool = False
-    out: str | None = None
-    overwrite: bool = False
-    progress: bool = True
+    data: str = field(metadata={"help": "CSV file with a header line, or .npz with arrays X and y"})
+    target: str | None = field(
+        default=None, metadata={"help": "name of the target column (CSV only)"}
+    )
+    task: str = field(default="auto", metadata={
+        "help": "auto: classification for text or few integer values, else regression",
+        "choices": TASK_CHOICES,
+    })
+    test_fraction: float = field(
+        default=0.2, metadata={"help": "share of rows held out for the test metrics"}
+    )
+    categorical: str = field(default="error", metadata={
+        "help": "text feature columns: error or onehot encoding", "choices": CATEGORICAL_MODES,
+    })
+    dropna: bool = field(
+        default=False, metadata={"help": "drop rows with missing, NaN or infinite values"}
+    )
+    out: str | None = field(
+        default=None, metadata={"help": "output folder (default: sparcs-search-<data name>)"}
+    )
+    overwrite: bool = field(default=False, metadata={"help": "replace an existing --out folder"})
+    progress: bool = field(default=True, metadata={"help": "show a progress bar while training"})
 
     def __post_init__(self) -> None:
         if self.task not in TASK_CHOICES:
@@ -88,26 +86,22 @@ class SearchConfig:
             )
         if not 0 < self.test_fraction < 1:
             raise ConfigError(f"test_fraction must be in (0, 1), got {self.test_fraction}")
-        self.settings()  # validates the training settings
+        super().__post_init__()  # validates the search settings
 
     @property
     def out_dir(self) -> Path:
         return Path(self.out) if self.out else Path(f"sparcs-search-{Path(self.data).stem}")
 
     def settings(self) -> SearchSettings:
-        return SearchSettings.from_attributes(
-            self, max_hidden=tuple(self.max_hidden), verbose=self.progress
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The search's own settings, without the run's."""
+        return SearchSettings.from_attributes(self)
 
     def command_line(self) -> str:
         """The ``sparcs search`` command that repeats this run."""
         parts = ["sparcs search", _quote(self.data)]
-        defaults = SearchConfig(data=self.data)
-        for name, value in asdict(self).items():
-            if name in ("data", "overwrite", "progress") or value == getattr(defaults, name):
+        defaults = SearchConfig(data=self.data).to_dict()
+        for name, value in self.to_dict().items():
+            if name in ("data", "overwrite", "progress") or value == defaults[name]:
                 continue
             flag = "--" + name.replace("_", "-")
             if isinstance(value, bool):
@@ -125,9 +119,11 @@ def _quote(value: Any) -> str:
 
 
 @dataclass
-class SearchResult:
+class SearchRun:
+    """A finished ``sparcs search``: its folder, the search result and the test metrics."""
+
     out: Path
-    fitted: SpectralFit
+    fitted: SearchResult
     metrics: dict[str, Any]
 
 
@@ -178,7 +174,7 @@ def _task_and_targets(data: Dataset, task: str) -> tuple[str, np.ndarray, list |
 
 
 def _metrics(
-    fitted: SpectralFit, X_train: np.ndarray, y_train: np.ndarray,
+    fitted: SearchResult, X_train: np.ndarray, y_train: np.ndarray,
     X_test: np.ndarray, y_test: np.ndarray,
 ) -> dict[str, Any]:
     test: dict[str, dict[str, float]] = {}
@@ -206,7 +202,7 @@ def _metrics(
                 "accuracy": accuracy(y_test, proba.argmax(axis=1)),
                 "log_loss": log_loss(y_test, proba),
             }
-        metric, n_linear = "accuracy", (X_train.shape[1] + 1) * n_classes
+        metric, n_linear = "accuracy", (X_train.shape[1] + 1) * fitted.n_outputs
     arch = fitted.architecture
     return {
         "task": fitted.task,
@@ -227,7 +223,7 @@ def _metrics(
     }
 
 
-def run_search(config: SearchConfig, *, log: Callable[..., None] = print) -> SearchResult:
+def run_search(config: SearchConfig, *, log: Callable[..., None] = print) -> SearchRun:
     """Run the whole search and write ``config.out_dir``; return where and what was found."""
     out = config.out_dir
     prepare_out(out, config.overwrite)
@@ -254,7 +250,7 @@ def run_search(config: SearchConfig, *, log: Callable[..., None] = print) -> Sea
     )
     fitted = fit_search(
         X_train, y_train, task=task, n_classes=len(classes) if classes else None,
-        settings=config.settings(),
+        settings=config.settings(), progress=config.progress,
     )
     metrics = _metrics(fitted, X_train, y_train, X_test, y_test)
     metrics["rows"] = {
@@ -274,7 +270,7 @@ def run_search(config: SearchConfig, *, log: Callable[..., None] = print) -> Sea
     log(summary_table(metrics))
     log(f"saved to {out}/ (report.md, metrics.json, model/); "
         f"predict with: sparcs predict {out} DATA")
-    return SearchResult(out=out, fitted=fitted, metrics=metrics)
+    return SearchRun(out=out, fitted=fitted, metrics=metrics)
 
 
 def summary_table(metrics: dict[str, Any]) -> str:
@@ -296,7 +292,7 @@ def summary_table(metrics: dict[str, Any]) -> str:
 
 
 def _export(
-    out: Path, config: SearchConfig, fitted: SpectralFit, metrics: dict, columns: dict,
+    out: Path, config: SearchConfig, fitted: SearchResult, metrics: dict, columns: dict,
     *, overwrite: bool, log: Callable[..., None],
 ) -> None:
     """Write every output into a temporary sibling folder, then move it to ``out``."""
@@ -318,7 +314,7 @@ def _export(
         fitted.compact.save(tmp / MODEL_DIR)
         net = fitted.network
         save_torch(tmp / "network.pt", {
-            "sizes": net.sizes, "bias": net.bias, "activation": net.activation,
+            "sizes": net.sizes, "bias": net.has_bias_node, "activation": net.activation,
             "state_dict": net.state_dict(),
         })
         fitted.architecture.to_json(tmp / "architecture.json")
@@ -353,7 +349,7 @@ def _move_into_place(tmp: Path, out: Path, overwrite: bool) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _figures(tmp: Path, fitted: SpectralFit, config: SearchConfig, log: Callable) -> list[str]:
+def _figures(tmp: Path, fitted: SearchResult, config: SearchConfig, log: Callable) -> list[str]:
     """Draw the report's PNGs; without matplotlib, skip them with a note."""
     try:
         import matplotlib  # noqa: F401
@@ -378,7 +374,7 @@ def _figures(tmp: Path, fitted: SpectralFit, config: SearchConfig, log: Callable
     return made
 
 
-def _training_note(fitted: SpectralFit) -> str:
+def _training_note(fitted: SearchResult) -> str:
     """One sentence on early stopping and fine-tuning, as far as they ran."""
     history, tuned = fitted.history, fitted.finetune_history
     note = f"Trained {len(history.loss)} epochs"
@@ -392,7 +388,7 @@ def _training_note(fitted: SpectralFit) -> str:
     return note + "."
 
 
-def _report(config: SearchConfig, fitted: SpectralFit, metrics: dict, figures: list[str]) -> str:
+def _report(config: SearchConfig, fitted: SearchResult, metrics: dict, figures: list[str]) -> str:
     rows = metrics["rows"]
     lines = [
         f"# SPARCS search: {Path(config.data).name}",

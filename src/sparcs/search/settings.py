@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import Field, asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -15,6 +15,11 @@ from ..training.trainer import TrainConfig
 __all__ = ["TOLERANCE_KINDS", "SearchSettings"]
 
 TOLERANCE_KINDS = ("loss", "metric")
+
+
+def _setting(default: Any, help_text: str, **flag: Any) -> Field:
+    """A field with its command-line help (and argparse options such as ``choices``)."""
+    return field(default=default, metadata={"help": help_text, **flag})
 
 
 @dataclass
@@ -28,9 +33,9 @@ class SearchSettings:
     validation part (None: no pruning). With ``tolerance_kind="loss"`` that is a relative
     increase of the validation loss (0.05 = 5 %); with ``"metric"`` an absolute drop of the
     validation R² (regression) or accuracy (classification), e.g. 0.01. Eigenvalue thresholding
-    runs first; ``prune_structure`` then removes hidden nodes, input features, skip blocks and
-    whole layers by their measured contribution (:mod:`sparcs.pruning.structured`), and never
-    leaves a model larger than the plain MLP of the same widths.
+    runs first; ``prune_structure`` then removes hidden nodes, skip blocks and whole layers by
+    their measured contribution (:mod:`sparcs.pruning.structured`), and never leaves a model
+    larger than the plain MLP of the same widths.
 
     ``early_stopping`` keeps the parameters of the epoch with the lowest validation loss (and
     stops after ``n_iter_no_change`` epochs without improvement; None: run every epoch). That
@@ -41,24 +46,52 @@ class SearchSettings:
     (``validation_fraction=0``).
     """
 
-    max_hidden: tuple[int, ...] = (200, 200)
-    penalty: float = 1e-4
-    penalty_norm: float = 2.0
-    epochs: int = 200
-    batch_size: int = 256
-    lr: float = 3e-3
-    prune_tolerance: float | None = 0.05
-    tolerance_kind: str = "loss"
-    prune_structure: bool = True
-    validation_fraction: float = 0.1
-    early_stopping: bool = True
-    n_iter_no_change: int | None = 10
-    recruit_steps: int = 300
-    finetune_epochs: int = 20
-    standardize: bool = True
-    device: str = "auto"
-    seed: int = 0
-    verbose: bool = False
+    max_hidden: tuple[int, ...] = _setting(
+        (200, 200), "hidden widths of the maximal architecture the search starts from",
+        metavar="W,W",
+    )
+    penalty: float = _setting(1e-4, "eigenvalue penalty c in loss + c · Σ_k ‖λ_k‖_p")
+    penalty_norm: float = _setting(2.0, "p of the penalty norm: 2 (the paper's) or 1",
+                                   choices=(1.0, 2.0))
+    epochs: int = _setting(200, "training epochs")
+    batch_size: int = _setting(256, "minibatch size")
+    lr: float = _setting(3e-3, "Adam learning rate")
+    prune_tolerance: float | None = _setting(
+        0.05, "how far pruning may fall behind the trained network on validation (see "
+        "tolerance_kind); none: no pruning", metavar="TOL",
+    )
+    tolerance_kind: str = _setting(
+        "loss", "loss: TOL is a relative increase of the validation loss (0.05 = 5 %); "
+        "metric: an absolute drop of the validation R² or accuracy", choices=TOLERANCE_KINDS,
+    )
+    prune_structure: bool = _setting(
+        True, "after eigenvalue pruning, remove hidden nodes, skip blocks and whole layers by "
+        "their measured contribution"
+    )
+    validation_fraction: float = _setting(
+        0.1, "share of the training rows held out to choose the pruning and to early-stop on"
+    )
+    early_stopping: bool = _setting(
+        True, "keep the epoch with the lowest validation loss"
+    )
+    n_iter_no_change: int | None = _setting(
+        10, "with early stopping, stop after N epochs without improvement; none: run every "
+        "epoch", metavar="N",
+    )
+    recruit_steps: int = _setting(
+        300, "optimizer steps before early stopping judges the run, while the hidden layers "
+        "switch on", metavar="N",
+    )
+    finetune_epochs: int = _setting(
+        20, "epochs of training the pruned compact model, keeping the epoch (the start "
+        "included) that is best on validation", metavar="N",
+    )
+    standardize: bool = _setting(
+        True, "standardize inputs and regression targets (predictions are mapped back)"
+    )
+    device: str = _setting("auto", "where to train: auto (CUDA when available), cpu, cuda or "
+                           "cuda:N; prediction runs on the CPU")
+    seed: int = _setting(0, "seed of the initialization, batch order and data splits")
 
     def __post_init__(self) -> None:
         hidden = self.max_hidden
@@ -138,6 +171,15 @@ class SearchSettings:
     @classmethod
     def from_attributes(cls, source: Any, **overrides: Any) -> SearchSettings:
         """Settings read from any object with attributes of the same names (an estimator, a
-        ``SearchConfig``); ``overrides`` supply or replace the rest."""
-        values = {f.name: getattr(source, f.name) for f in fields(cls) if hasattr(source, f.name)}
-        return cls(**{**values, **overrides})
+        ``SearchConfig``); ``overrides`` supply or replace some. A field that is neither an
+        attribute of ``source`` nor in ``overrides`` is an error, never silently defaulted."""
+        names = [f.name for f in fields(cls)]
+        missing = [n for n in names if n not in overrides and not hasattr(source, n)]
+        if missing:
+            raise ConfigError(
+                f"{type(source).__name__} lacks the search settings {', '.join(missing)}"
+            )
+        unknown = sorted(set(overrides) - set(names))
+        if unknown:
+            raise ConfigError(f"unknown search settings {', '.join(unknown)}")
+        return cls(**{n: overrides[n] if n in overrides else getattr(source, n) for n in names})

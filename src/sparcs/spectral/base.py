@@ -1,16 +1,18 @@
-"""What every stack of spectral parameters shares: sizes, bias node, activation, start values and
-freezing. :class:`SpectralNetwork` (one network) and ``SpectralEnsemble`` (M stacked networks,
-leading model dimension) both build on it."""
+"""What every stack of spectral parameters shares: sizes, bias node, activation, the parameters
+themselves, start values, freezing and input checks. :class:`SpectralNetwork` (one network,
+batch shape ``()``) and ``SpectralEnsemble`` (M stacked networks, batch shape ``(M,)``) both
+build on it."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import torch
 from torch import Tensor, nn
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ShapeError, TensorTypeError
 from . import functional as SF
 from .activations import Activation, activation_name, resolve_activation
 
@@ -113,25 +115,113 @@ def eigenvalue_start(eigenvalue_init: Init, depth: int) -> dict[int, EigenvalueI
 
 
 class SpectralBase(nn.Module):
-    """Shared structure of spectral modules; subclasses create ``eigenvectors`` (φ_k) and
-    ``eigenvalues`` (λ_k) as ``nn.ParameterList``s, possibly with leading dimensions."""
+    """Eigenvectors φ_k and eigenvalues λ_k of one spectral network, or of a stack of them.
+
+    Every parameter carries the leading ``batch_shape``: ``()`` for one network, ``(M,)`` for an
+    ensemble of M. φ_k has shape ``(*batch_shape, n_{k+1}, n_k)`` and λ_k ``(*batch_shape, n_k)``.
+    Construction, initialization, freezing and input checks live here once; subclasses add the
+    forward pass.
+    """
 
     eigenvectors: nn.ParameterList
     eigenvalues: nn.ParameterList
 
-    def __init__(self, sizes: Sequence[int], *, activation: str | Activation, bias: bool) -> None:
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        *,
+        batch_shape: tuple[int, ...] = (),
+        activation: str | Activation,
+        bias: bool,
+        eigenvalue_init: Init = None,
+        eigenvector_init: str | Callable[[Tensor], object] = "xavier_uniform",
+        freeze_eigenvalues: Iterable[int] = (),
+        freeze_eigenvectors: Iterable[int] = (),
+        dtype: torch.dtype | None = None,
+        device: torch.device | str | None = None,
+    ) -> None:
         super().__init__()
         self.sizes = check_sizes(sizes)
-        self.bias = bool(bias)
+        self.has_bias_node = bool(bias)
         self._activation = resolve_activation(activation)
         name = activation if isinstance(activation, str) else activation_name(activation)
         self.activation: str = name or getattr(activation, "__name__", "custom")
         self._activation_arg = activation
+        self.batch_shape = tuple(batch_shape)
+        factory = {"dtype": check_dtype(dtype), "device": device}
+        n = self.layer_sizes
+        self.eigenvectors = nn.ParameterList(
+            [nn.Parameter(torch.empty(*self.batch_shape, n[k + 1], n[k], **factory))
+             for k in range(len(n) - 1)]
+        )
+        self.eigenvalues = nn.ParameterList(
+            [nn.Parameter(torch.empty(*self.batch_shape, nk, **factory)) for nk in n]
+        )
+        self.reset_parameters(eigenvalue_init=eigenvalue_init, eigenvector_init=eigenvector_init)
+        self.freeze(eigenvalues=freeze_eigenvalues, eigenvectors=freeze_eigenvectors)
+
+    @torch.no_grad()
+    def reset_parameters(
+        self,
+        *,
+        eigenvalue_init: Init = None,
+        eigenvector_init: str | Callable[[Tensor], object] = "xavier_uniform",
+    ) -> None:
+        """Re-initialize: eigenvectors by ``eigenvector_init``, eigenvalues at the perceptron
+        start (λ = 0, output λ = 1) unless ``eigenvalue_init`` overrides them.
+
+        A stack is initialized member by member (member-major), so after the same
+        ``torch.manual_seed`` it equals its members built one after another; the fan of each
+        slice is that of one network's φ_k. An ``eigenvalue_init`` value is a scalar, a tensor of
+        the layer's size (shared by all members) or one of the full stacked shape.
+        """
+        init = resolve_eigenvector_init(eigenvector_init)
+        for index in itertools.product(*(range(b) for b in self.batch_shape)):
+            for phi in self.eigenvectors:
+                init(phi[index] if index else phi)
+        values = eigenvalue_start(eigenvalue_init, self.depth)
+        for k, lam in enumerate(self.eigenvalues):
+            value = start_value(values[k], lam, k)
+            allowed = list(dict.fromkeys([(), tuple(lam.shape[-1:]), tuple(lam.shape)]))
+            if tuple(value.shape) not in allowed:
+                shapes = " or ".join(str(a) for a in allowed[1:])
+                raise ConfigError(
+                    f"eigenvalue_init for layer {k} has shape {tuple(value.shape)}, "
+                    f"expected a scalar or {shapes}"
+                )
+            lam.copy_(value.expand_as(lam))
+
+    def check_input(self, x: Tensor) -> Tensor:
+        """``x`` checked against the model: a tensor of shape ``(batch, n_0)`` (shared by all
+        members of a stack) or ``(*batch_shape, batch, n_0)``, in the parameters' dtype and on
+        their device; a ShapeError or TensorTypeError says what is wrong."""
+        if not isinstance(x, Tensor):
+            raise TensorTypeError(f"input must be a torch.Tensor, got {type(x).__name__}")
+        nb = len(self.batch_shape)
+        shape_ok = x.ndim == 2 or (
+            nb > 0 and x.ndim == nb + 2 and tuple(x.shape[:nb]) == self.batch_shape
+        )
+        if not shape_ok or x.shape[-1] != self.in_features:
+            stacked = [f"({', '.join(map(str, self.batch_shape))}, batch, {self.in_features})"]
+            shapes = " or ".join([*(stacked if nb else []), f"(batch, {self.in_features})"])
+            raise ShapeError(f"input must have shape {shapes}, got {tuple(x.shape)}")
+        ref = self.eigenvalues[0]
+        what = "network" if not nb else "ensemble"
+        if x.dtype != ref.dtype:
+            raise TensorTypeError(
+                f"input dtype {x.dtype} does not match the {what}'s {ref.dtype}; "
+                f"convert with x.to({ref.dtype}) or the {what} with .to({x.dtype})"
+            )
+        if x.device != ref.device:
+            raise TensorTypeError(
+                f"input is on {x.device} but the {what} is on {ref.device}; move one of them"
+            )
+        return x
 
     @property
     def layer_sizes(self) -> list[int]:
         """Node counts per layer as built: the input layer includes the bias node, if any."""
-        return [self.sizes[0] + int(self.bias), *self.sizes[1:]]
+        return [self.sizes[0] + int(self.has_bias_node), *self.sizes[1:]]
 
     @property
     def depth(self) -> int:
@@ -148,7 +238,7 @@ class SpectralBase(nn.Module):
 
     def with_bias_node(self, x: Tensor) -> Tensor:
         """``x`` with the constant-1 bias column appended, when the network has a bias node."""
-        if not self.bias:
+        if not self.has_bias_node:
             return x
         return torch.cat((x, x.new_ones((*x.shape[:-1], 1))), dim=-1)
 

@@ -11,18 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError
 from . import functional as SF
 from .activations import Activation
 from .base import (
     Init,
     SpectralBase,
-    check_dtype,
-    eigenvalue_start,
-    resolve_eigenvector_init,
-    start_value,
 )
 from .network import SpectralNetwork
 
@@ -67,50 +63,19 @@ class SpectralEnsemble(SpectralBase):
         dtype: torch.dtype | None = None,
         device: torch.device | str | None = None,
     ) -> None:
-        super().__init__(sizes, activation=activation, bias=bias)
         if not isinstance(num_models, int) or isinstance(num_models, bool) or num_models < 1:
             raise ConfigError(f"num_models must be a positive integer, got {num_models!r}")
+        super().__init__(
+            sizes, batch_shape=(num_models,), activation=activation, bias=bias,
+            eigenvalue_init=eigenvalue_init, eigenvector_init=eigenvector_init,
+            freeze_eigenvalues=freeze_eigenvalues, freeze_eigenvectors=freeze_eigenvectors,
+            dtype=dtype, device=device,
+        )
         self.num_models = num_models
-        factory = {"dtype": check_dtype(dtype), "device": device}
-        n = self.layer_sizes
-        self.eigenvectors = nn.ParameterList(
-            [nn.Parameter(torch.empty(num_models, n[k + 1], n[k], **factory))
-             for k in range(len(n) - 1)]
-        )
-        self.eigenvalues = nn.ParameterList(
-            [nn.Parameter(torch.empty(num_models, nk, **factory)) for nk in n]
-        )
-        self.reset_parameters(eigenvalue_init=eigenvalue_init, eigenvector_init=eigenvector_init)
-        self.freeze(eigenvalues=freeze_eigenvalues, eigenvectors=freeze_eigenvectors)
+        self.rule = "layerwise"
 
-    # ------------------------------------------------------------------ structure
     def __len__(self) -> int:
         return self.num_models
-
-    # ------------------------------------------------------------------ initialization
-    @torch.no_grad()
-    def reset_parameters(
-        self,
-        *,
-        eigenvalue_init: Init = None,
-        eigenvector_init: str | Callable[[Tensor], object] = "xavier_uniform",
-    ) -> None:
-        """Re-initialize like :meth:`SpectralNetwork.reset_parameters`, member by member."""
-        init = resolve_eigenvector_init(eigenvector_init)
-        # Member-major order, so the RNG stream equals building the members one by one; the fan
-        # of each slice is that of one network's φ_k.
-        for m in range(self.num_models):
-            for phi in self.eigenvectors:
-                init(phi[m])
-        values = eigenvalue_start(eigenvalue_init, self.depth)
-        for k, lam in enumerate(self.eigenvalues):
-            value = start_value(values[k], lam, k)
-            if value.shape not in ((), lam.shape[1:], lam.shape):
-                raise ConfigError(
-                    f"eigenvalue_init for layer {k} has shape {tuple(value.shape)}, expected a "
-                    f"scalar, {tuple(lam.shape[1:])} or {tuple(lam.shape)}"
-                )
-            lam.copy_(value.expand_as(lam))
 
     # ------------------------------------------------------------------ conversion
     def member(self, m: int) -> SpectralNetwork:
@@ -119,7 +84,7 @@ class SpectralEnsemble(SpectralBase):
             raise ConfigError(f"member {m} is out of range: the ensemble has {self.num_models}")
         ref = self.eigenvalues[0]
         net = SpectralNetwork(
-            self.sizes, activation=self._activation_arg, bias=self.bias,
+            self.sizes, activation=self._activation_arg, bias=self.has_bias_node,
             dtype=ref.dtype, device=ref.device,
         )
         with torch.no_grad():
@@ -142,7 +107,7 @@ class SpectralEnsemble(SpectralBase):
                 raise ConfigError(f"network {i} uses rule {net.rule!r}; ensembles are layerwise")
             same = (
                 net.sizes == first.sizes
-                and net.bias == first.bias
+                and net.has_bias_node == first.has_bias_node
                 and net.activation == first.activation
                 and net.frozen_eigenvalues == first.frozen_eigenvalues
                 and net.frozen_eigenvectors == first.frozen_eigenvectors
@@ -155,7 +120,7 @@ class SpectralEnsemble(SpectralBase):
                 )
         ref = first.eigenvalues[0]
         ens = cls(
-            len(nets), first.sizes, activation=first.activation_fn(), bias=first.bias,
+            len(nets), first.sizes, activation=first.activation_fn(), bias=first.has_bias_node,
             eigenvector_init=torch.nn.init.zeros_, dtype=ref.dtype, device=ref.device,
         )
         with torch.no_grad():
@@ -170,21 +135,7 @@ class SpectralEnsemble(SpectralBase):
     def forward(self, x: Tensor) -> Tensor:
         """Map ``(M, batch, sizes[0])`` (or a shared ``(batch, sizes[0])``) to
         ``(M, batch, sizes[-1])``."""
-        ref = self.eigenvalues[0]
-        if not isinstance(x, Tensor):
-            raise ShapeError(f"input must be a torch.Tensor, got {type(x).__name__}")
-        ok = x.ndim == 2 or (x.ndim == 3 and x.shape[0] == self.num_models)
-        if not ok or x.shape[-1] != self.sizes[0]:
-            raise ShapeError(
-                f"input must have shape ({self.num_models}, batch, {self.sizes[0]}) or "
-                f"(batch, {self.sizes[0]}), got {tuple(x.shape)}"
-            )
-        if x.dtype != ref.dtype or x.device != ref.device:
-            raise ShapeError(
-                f"input is {x.dtype} on {x.device} but the ensemble is {ref.dtype} on "
-                f"{ref.device}; convert one of them"
-            )
-        x = self.with_bias_node(x)
+        x = self.with_bias_node(self.check_input(x))
         out = SF.layerwise_forward(
             x, list(self.eigenvectors), list(self.eigenvalues), self._activation
         )
@@ -197,4 +148,4 @@ class SpectralEnsemble(SpectralBase):
 
     def extra_repr(self) -> str:
         return (f"num_models={self.num_models}, sizes={self.sizes}, "
-                f"activation={self.activation!r}, bias={self.bias}")
+                f"activation={self.activation!r}, bias={self.has_bias_node}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from ..errors import ConfigError, ShapeError
 from . import functional as SF
@@ -15,10 +15,6 @@ from .base import (
     EIGENVECTOR_INITS,
     Init,
     SpectralBase,
-    check_dtype,
-    eigenvalue_start,
-    resolve_eigenvector_init,
-    start_value,
 )
 
 __all__ = ["EIGENVECTOR_INITS", "RULES", "SpectralNetwork"]
@@ -70,70 +66,32 @@ class SpectralNetwork(SpectralBase):
         dtype: torch.dtype | None = None,
         device: torch.device | str | None = None,
     ) -> None:
-        super().__init__(sizes, activation=activation, bias=bias)
+        super().__init__(
+            sizes, activation=activation, bias=bias, eigenvalue_init=eigenvalue_init,
+            eigenvector_init=eigenvector_init, freeze_eigenvalues=freeze_eigenvalues,
+            freeze_eigenvectors=freeze_eigenvectors, dtype=dtype, device=device,
+        )
         if rule not in RULES:
             raise ConfigError(f"unknown rule {rule!r}; use one of {', '.join(RULES)}")
         self.rule = rule
-        factory = {"dtype": check_dtype(dtype), "device": device}
-        n = self.layer_sizes
-        self.eigenvectors = nn.ParameterList(
-            [nn.Parameter(torch.empty(n[k + 1], n[k], **factory)) for k in range(len(n) - 1)]
-        )
-        self.eigenvalues = nn.ParameterList(
-            [nn.Parameter(torch.empty(nk, **factory)) for nk in n]
-        )
-        self.reset_parameters(eigenvalue_init=eigenvalue_init, eigenvector_init=eigenvector_init)
-        self.freeze(eigenvalues=freeze_eigenvalues, eigenvectors=freeze_eigenvectors)
 
-    # ------------------------------------------------------------------ initialization
-    @torch.no_grad()
-    def reset_parameters(
-        self,
-        *,
-        eigenvalue_init: Init = None,
-        eigenvector_init: str | Callable[[Tensor], object] = "xavier_uniform",
-    ) -> None:
-        """Re-initialize: eigenvectors by ``eigenvector_init``, eigenvalues at the perceptron
-        start (λ = 0, output λ = 1) unless ``eigenvalue_init`` overrides them."""
-        init = resolve_eigenvector_init(eigenvector_init)
-        for phi in self.eigenvectors:
-            init(phi)
-        values = eigenvalue_start(eigenvalue_init, self.depth)
-        for k, lam in enumerate(self.eigenvalues):
-            value = start_value(values[k], lam, k)
-            if value.ndim > 0 and value.shape != lam.shape:
-                raise ConfigError(
-                    f"eigenvalue_init for layer {k} has shape {tuple(value.shape)}, "
-                    f"expected a scalar or {tuple(lam.shape)}"
-                )
-            lam.copy_(value.expand_as(lam))
+    def forward(self, x: Tensor, *, eigenvalues: Sequence[Tensor] | None = None) -> Tensor:
+        """Map ``(batch, sizes[0])`` to ``(batch, sizes[-1])`` by the network's rule.
 
-    # ------------------------------------------------------------------ forward
-    def _prepare_input(self, x: Tensor) -> Tensor:
-        if not isinstance(x, Tensor):
-            raise ShapeError(f"input must be a torch.Tensor, got {type(x).__name__}")
-        ref = self.eigenvalues[0]
-        if x.ndim != 2 or x.shape[-1] != self.in_features:
+        ``eigenvalues`` (one tensor per layer, shaped like ``self.eigenvalues``) replace the
+        network's own for this call, e.g. to evaluate a thresholded copy without building it.
+        """
+        x = self.with_bias_node(self.check_input(x))
+        lams = list(self.eigenvalues) if eigenvalues is None else list(eigenvalues)
+        if eigenvalues is not None and (len(lams) != self.depth or any(
+            lam.shape != own.shape for lam, own in zip(lams, self.eigenvalues, strict=False)
+        )):
             raise ShapeError(
-                f"input must have shape (batch, {self.in_features}), got {tuple(x.shape)}"
+                f"eigenvalues must be {self.depth} tensors of shapes "
+                f"{[tuple(lam.shape) for lam in self.eigenvalues]}"
             )
-        if x.dtype != ref.dtype:
-            raise ShapeError(
-                f"input dtype {x.dtype} does not match the network's {ref.dtype}; "
-                f"convert with x.to({ref.dtype}) or the network with net.to({x.dtype})"
-            )
-        if x.device != ref.device:
-            raise ShapeError(
-                f"input is on {x.device} but the network is on {ref.device}; move one of them"
-            )
-        x = self.with_bias_node(x)
-        return x
-
-    def forward(self, x: Tensor) -> Tensor:
-        """Map ``(batch, sizes[0])`` to ``(batch, sizes[-1])`` by the network's rule."""
-        x = self._prepare_input(x)
         fn = SF.layerwise_forward if self.rule == "layerwise" else SF.global_forward
-        return fn(x, list(self.eigenvectors), list(self.eigenvalues), self._activation)
+        return fn(x, list(self.eigenvectors), lams, self._activation)
 
     # ------------------------------------------------------------------ inspection
     def adjacency(self) -> Tensor:
@@ -158,6 +116,6 @@ class SpectralNetwork(SpectralBase):
         if self.frozen_eigenvectors:
             frozen.append(f"frozen_eigenvectors={self.frozen_eigenvectors}")
         return ", ".join(
-            [f"sizes={self.sizes}", f"activation={self.activation!r}", f"bias={self.bias}",
+            [f"sizes={self.sizes}", f"activation={self.activation!r}", f"bias={self.has_bias_node}",
              f"rule={self.rule!r}", *frozen]
         )

@@ -24,17 +24,11 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, ShapeError, TensorTypeError
 from ..losses import LossFn, resolve_loss
-from ..progress import progress as progress_bar
 from ..spectral.ensemble import SpectralEnsemble
-from .trainer import (
-    History,
-    TrainConfig,
-    epoch_batches,
-    load_training_state,
-    training_state,
-)
+from ._loop import EpochHooks, load_training_state, make_optimizer, run_epochs, training_state
+from .trainer import History, TrainConfig
 
 __all__ = ["EnsembleHistory", "evaluate_ensemble", "fit_ensemble"]
 
@@ -94,7 +88,7 @@ def _check_data(
     ref = ens.eigenvalues[0]
     M = ens.num_models
     if not isinstance(X, Tensor) or not isinstance(y, Tensor):
-        raise ShapeError(f"{what}: X and y must be torch tensors (see sparcs.data.as_tensor)")
+        raise TensorTypeError(f"{what}: X and y must be torch tensors (see sparcs.data.as_tensor)")
     if X.ndim not in (2, 3) or (X.ndim == 3 and X.shape[0] != M) or X.shape[-1] != ens.sizes[0]:
         raise ShapeError(
             f"{what}: X must have shape ({M}, n, {ens.sizes[0]}) or (n, {ens.sizes[0]}), "
@@ -116,11 +110,11 @@ def _check_data(
             f"(n, ...) targets shared by all members or ({M}, n, ...) ones per member)"
         )
     if X.dtype != ref.dtype or X.device != ref.device:
-        raise ShapeError(
+        raise TensorTypeError(
             f"{what}: X is {X.dtype} on {X.device} but the ensemble is {ref.dtype} on {ref.device}"
         )
     if y.device != ref.device:
-        raise ShapeError(f"{what}: y is on {y.device} but the ensemble is on {ref.device}")
+        raise TensorTypeError(f"{what}: y is on {y.device} but the ensemble is on {ref.device}")
     return X, y, shared
 
 
@@ -178,7 +172,10 @@ def fit_ensemble(
         penalty: c per member, a float or an ``(M,)`` tensor; default ``config.penalty``.
         callback: ``callback(epoch, history)`` after every epoch (after any checkpoint).
         checkpoint: ``checkpoint(state)`` every ``checkpoint_every`` epochs and after the last;
-            pass a saved ``state`` as ``resume`` to continue exactly where it stopped.
+            on Ctrl-C also the last finished epoch if it was not saved yet. Pass a saved
+            ``state`` as ``resume`` to continue exactly where it stopped.
+
+    The epoch loop is the one :func:`sparcs.training.fit` runs, with one loss per member.
     """
     config = config or TrainConfig()
     X, y, shared_y = _check_data(ens, X, y, "fit_ensemble")
@@ -198,64 +195,44 @@ def fit_ensemble(
     c = torch.as_tensor(c, dtype=ref.dtype, device=ref.device)
     if c.ndim > 1 or (c.ndim == 1 and c.shape[0] != M) or bool((c < 0).any()):
         raise ConfigError(f"penalty must be a float >= 0 or a ({M},) tensor of them")
-    use_penalty = bool((c != 0).any())
     loss_fn = _per_member_loss(loss)
     if validation is not None:
         validation = _check_data(ens, *validation, "fit_ensemble validation")[:2]
 
-    params = [p for p in ens.parameters() if p.requires_grad]
-    if not params:
-        raise ConfigError("the ensemble has no trainable parameter: everything is frozen")
-    # Fused Adam (one kernel per step) on CUDA; the default on CPU, which fit() also uses.
-    fused = {"fused": True} if ref.device.type == "cuda" else {}
-    optimizer = torch.optim.Adam(params, lr=config.lr, **fused)
+    optimizer = make_optimizer(ens, config.lr)
     generator = torch.Generator().manual_seed(config.seed)
     history = EnsembleHistory()
     start = 0
     if resume is not None:
         start = load_training_state(resume, ens, optimizer, generator, key="ensemble")
         history = EnsembleHistory.from_state(resume["history"])
+    shared_x = X.ndim == 2
+
+    def losses(idx: Tensor) -> tuple[Tensor, Tensor]:
+        xb, yb = _rows(X, idx, shared_x), _rows(y, idx, shared_y)
+        task = loss_fn(ens(xb), _member_targets(yb, M, shared_y))
+        return task, ens.eigenvalue_penalty(config.penalty_norm, config.penalty_layers)
+
+    def record(task: Tensor, pen: Tensor) -> float:
+        history.loss.append(task.cpu())
+        history.penalty.append(pen.cpu())
+        history.mean_abs_eigenvalues.append(ens.mean_abs_eigenvalues().cpu())
+        return float(history.loss[-1].mean())
+
+    def validate() -> None:
+        history.val_loss.append(evaluate_ensemble(ens, *validation, loss=loss).cpu())
 
     def state(epoch: int) -> dict[str, Any]:
         return training_state(epoch, ens, optimizer, generator, history.state(), key="ensemble")
 
-    shared_x = X.ndim == 2
-    bar = progress_bar(range(start, config.epochs), enable=progress, desc="train ensemble",
-                       leave=False, total=config.epochs, initial=start)
-    for epoch in bar:
-        ens.train()
-        batches = epoch_batches(n, config.batch_size, generator, drop_last=config.drop_last)
-        # One host→device copy per epoch, not per step; slicing stays on the device.
-        perm = torch.cat(batches).to(X.device) if batches else torch.empty(0, dtype=torch.long)
-        task_sum = torch.zeros(M, dtype=torch.float64, device=X.device)
-        pen_sum = torch.zeros(M, dtype=torch.float64, device=X.device)
-        seen, offset = 0, 0
-        for b in batches:
-            idx = perm[offset : offset + len(b)]
-            offset += len(b)
-            xb, yb = _rows(X, idx, shared_x), _rows(y, idx, shared_y)
-            task = loss_fn(ens(xb), _member_targets(yb, M, shared_y))
-            pen = ens.eigenvalue_penalty(config.penalty_norm, config.penalty_layers)
-            objective = (task + c * pen).sum() if use_penalty else task.sum()
-            optimizer.zero_grad(set_to_none=True)
-            objective.backward()
-            optimizer.step()
-            task_sum += task.detach().double() * len(b)
-            pen_sum += pen.detach().double() * len(b)
-            seen += len(b)
-        history.loss.append((task_sum / max(seen, 1)).cpu())
-        history.penalty.append((pen_sum / max(seen, 1)).cpu())
-        history.mean_abs_eigenvalues.append(ens.mean_abs_eigenvalues().cpu())
-        if validation is not None:
-            ens.eval()
-            history.val_loss.append(evaluate_ensemble(ens, *validation, loss=loss).cpu())
-        if hasattr(bar, "set_postfix"):
-            bar.set_postfix(loss=f"{float(history.loss[-1].mean()):.4g}")
-        if checkpoint is not None and (
-            (epoch + 1) % checkpoint_every == 0 or epoch + 1 == config.epochs
-        ):
-            checkpoint(state(epoch + 1))
-        if callback is not None:
-            callback(epoch, history)
+    run_epochs(
+        ens, optimizer, generator, n=n, config=config, penalty=c,
+        hooks=EpochHooks(losses=losses, record=record, state=state,
+                         validate=validate if validation is not None else None),
+        device=X.device, start=start,
+        callback=(lambda epoch: callback(epoch, history)) if callback is not None else None,
+        checkpoint=checkpoint, checkpoint_every=checkpoint_every, progress=progress,
+        desc="train ensemble",
+    )
     ens.eval()
     return history

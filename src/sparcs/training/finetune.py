@@ -14,7 +14,8 @@ from torch import Tensor, nn
 from ..errors import ConfigError
 from ..losses import LossFn, resolve_loss
 from ..spectral.network import SpectralNetwork
-from .trainer import History, TrainConfig, epoch_batches, fit
+from ._loop import epoch_batches
+from .trainer import History, TrainConfig, fit
 
 __all__ = ["finetune", "finetune_compact"]
 

@@ -13,19 +13,11 @@ import torch
 from torch import Tensor
 
 from ..errors import ConfigError, DataError, ShapeError
-from ..losses import LossFn, resolve_loss
-from ..progress import progress as progress_bar
+from ..losses import LossFn, mean_loss, resolve_loss
 from ..spectral.network import SpectralNetwork
+from ._loop import EpochHooks, load_training_state, make_optimizer, run_epochs, training_state
 
-__all__ = [
-    "History",
-    "TrainConfig",
-    "epoch_batches",
-    "fit",
-    "load_training_state",
-    "make_optimizer",
-    "training_state",
-]
+__all__ = ["History", "TrainConfig", "fit"]
 
 
 @dataclass
@@ -103,98 +95,6 @@ class History:
         return asdict(self)
 
 
-def epoch_batches(
-    n: int, batch_size: int, generator: torch.Generator, *, drop_last: bool = False
-) -> list[Tensor]:
-    """Shuffled index batches for one epoch, drawn from ``generator``."""
-    perm = torch.randperm(n, generator=generator)
-    stop = n - n % batch_size if drop_last else n
-    return [perm[i : i + batch_size] for i in range(0, stop, batch_size)]
-
-
-def make_optimizer(net: torch.nn.Module, lr: float) -> torch.optim.Adam:
-    """Adam over the trainable tensors only, so frozen tensors stay bit-identical."""
-    params = [p for p in net.parameters() if p.requires_grad]
-    if not params:
-        raise ConfigError("the network has no trainable parameter: everything is frozen")
-    return torch.optim.Adam(params, lr=lr)
-
-
-@torch.no_grad()
-def _evaluate(net: SpectralNetwork, X: Tensor, y: Tensor, loss_fn: LossFn, chunk: int) -> float:
-    total = 0.0
-    for i in range(0, X.shape[0], chunk):
-        total += float(loss_fn(net(X[i : i + chunk]), y[i : i + chunk])) * len(X[i : i + chunk])
-    return total / X.shape[0]
-
-
-def training_state(
-    epoch: int,
-    model: torch.nn.Module,
-    optimizer: torch.optim.Optimizer,
-    generator: torch.Generator,
-    history: Any,
-    *,
-    key: str = "model",
-    **extra: Any,
-) -> dict[str, Any]:
-    """The resumable state after ``epoch`` finished epochs: a CPU copy of the model under
-    ``key``, a copy of the Adam state, the batch-order generator, ``history`` and any ``extra``
-    entries. A snapshot (later steps do not change it), so it may be kept in memory.
-    :func:`fit` and :func:`sparcs.training.ensemble.fit_ensemble` save it, and
-    :func:`load_training_state` puts it back."""
-    return {
-        "epoch": epoch,
-        key: {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
-        # state_dict() holds the live Adam moments, which the next step overwrites in place.
-        "optimizer": copy.deepcopy(optimizer.state_dict()),
-        "generator": generator.get_state(),
-        "history": history,
-        **extra,
-    }
-
-
-def load_training_state(
-    state: Mapping[str, Any],
-    model: torch.nn.Module,
-    optimizer: torch.optim.Optimizer,
-    generator: torch.Generator,
-    *,
-    key: str = "model",
-) -> int:
-    """Restore model, optimizer and generator from a :func:`training_state`; return its epoch."""
-    model.load_state_dict(state[key])
-    optimizer.load_state_dict(state["optimizer"])
-    generator.set_state(state["generator"])
-    return int(state["epoch"])
-
-
-def _train_epoch(
-    net: SpectralNetwork,
-    optimizer: torch.optim.Optimizer,
-    X: Tensor,
-    y: Tensor,
-    generator: torch.Generator,
-    config: TrainConfig,
-    loss_fn: LossFn,
-) -> tuple[float, float]:
-    """One epoch of Adam on task loss + c · Σ‖λ_k‖_p; the mean task loss and penalty."""
-    net.train()
-    task_sum, pen_sum, seen = 0.0, 0.0, 0
-    for idx in epoch_batches(X.shape[0], config.batch_size, generator, drop_last=config.drop_last):
-        idx = idx.to(X.device)
-        task = loss_fn(net(X[idx]), y[idx])
-        pen = net.eigenvalue_penalty(config.penalty_norm, config.penalty_layers)
-        objective = task + config.penalty * pen if config.penalty else task
-        optimizer.zero_grad(set_to_none=True)
-        objective.backward()
-        optimizer.step()
-        task_sum += float(task.detach()) * len(idx)
-        pen_sum += float(pen.detach()) * len(idx)
-        seen += len(idx)
-    return task_sum / max(seen, 1), pen_sum / max(seen, 1)
-
-
 def fit(
     net: SpectralNetwork,
     X: Tensor,
@@ -258,12 +158,38 @@ def fit(
             stalled = int(early["stalled"])
     elif watch:
         net.eval()
-        best_loss = _evaluate(net, *validation, loss_fn, 8192)
+        best_loss = mean_loss(net, *validation, loss_fn)
         best_state = _snapshot(net) if config.restore_best else None
         history.best_epoch = 0
 
     def stopped() -> bool:
         return config.n_iter_no_change is not None and stalled >= config.n_iter_no_change
+
+    def losses(idx: Tensor) -> tuple[Tensor, Tensor]:
+        task = loss_fn(net(X[idx]), y[idx])
+        return task, net.eigenvalue_penalty(config.penalty_norm, config.penalty_layers)
+
+    def record(task: Tensor, pen: Tensor) -> float:
+        history.loss.append(float(task))
+        history.penalty.append(float(pen))
+        history.mean_abs_eigenvalues.append(
+            [float(lam.detach().abs().mean()) for lam in net.eigenvalues]
+        )
+        return history.loss[-1]
+
+    def validate() -> None:
+        history.val_loss.append(mean_loss(net, *validation, loss_fn))
+
+    def early_stop() -> bool:
+        nonlocal best_loss, best_state, stalled
+        # Until min_epochs every epoch is the best so far: the recruiting phase is not judged
+        # (a half-recruited network can look best on a small validation part).
+        if history.val_loss[-1] < best_loss or len(history.loss) <= config.min_epochs:
+            best_loss, stalled, history.best_epoch = history.val_loss[-1], 0, len(history.loss)
+            best_state = _snapshot(net) if config.restore_best else None
+        else:
+            stalled += 1
+        return stopped()
 
     def state(epoch: int) -> dict[str, Any]:
         extra = {}
@@ -273,49 +199,18 @@ def fit(
             }
         return training_state(epoch, net, optimizer, generator, history.to_dict(), **extra)
 
-    # The last finished epoch's state while it is not checkpointed, for a save on Ctrl-C: the
-    # parameters change during an epoch, so only an epoch boundary resumes exactly.
-    pending: dict[str, Any] | None = None
-    bar = progress_bar(range(start, config.epochs), enable=progress, desc="train", leave=False,
-                       initial=start, total=config.epochs)
-    try:
-        for epoch in bar:
-            if stopped():  # resumed from a checkpoint written when early stopping ended the run
-                break
-            task, pen = _train_epoch(net, optimizer, X, y, generator, config, loss_fn)
-            history.loss.append(task)
-            history.penalty.append(pen)
-            history.mean_abs_eigenvalues.append(
-                [float(lam.detach().abs().mean()) for lam in net.eigenvalues]
-            )
-            if validation is not None:
-                net.eval()
-                history.val_loss.append(_evaluate(net, *validation, loss_fn, 8192))
-            if hasattr(bar, "set_postfix"):
-                bar.set_postfix(loss=f"{history.loss[-1]:.4g}")
-            if callback is not None:
-                callback(epoch, history)
-            if watch:
-                # Until min_epochs every epoch is the best so far: the recruiting phase is not
-                # judged (a half-recruited network can look best on a small validation part).
-                if history.val_loss[-1] < best_loss or epoch < config.min_epochs:
-                    best_loss, stalled, history.best_epoch = history.val_loss[-1], 0, epoch + 1
-                    best_state = _snapshot(net) if config.restore_best else None
-                elif epoch + 1 > config.min_epochs:
-                    stalled += 1
-            if checkpoint is not None:
-                done = epoch + 1
-                if done % checkpoint_every == 0 or done == config.epochs or stopped():
-                    checkpoint(state(done))
-                    pending = None
-                else:
-                    pending = state(done)
-            if stopped():
-                break
-    except KeyboardInterrupt:
-        if pending is not None:
-            checkpoint(pending)
-        raise
+    run_epochs(
+        net, optimizer, generator, n=X.shape[0], config=config, penalty=config.penalty,
+        hooks=EpochHooks(
+            losses=losses, record=record, state=state,
+            validate=validate if validation is not None else None,
+            early_stop=early_stop if watch else None, stopped=stopped,
+        ),
+        device=X.device, start=start,
+        callback=(lambda epoch: callback(epoch, history)) if callback is not None else None,
+        checkpoint=checkpoint, checkpoint_every=int(checkpoint_every), progress=progress,
+        desc="train",
+    )
     if config.restore_best and best_state is not None:
         net.load_state_dict(best_state)
     elif watch:
