@@ -239,6 +239,7 @@ class _Unit:
     position: int  # node position, or the block's source layer
     value: Tensor  # replacement constant(s) folded into biases
     score: float
+    key: tuple = ()  # stable identity across removals: (kind, layer, original node or source)
 
 
 def _units(net: _Net, outs: dict[int, Tensor], fold: bool) -> list[_Unit]:
@@ -267,12 +268,16 @@ def _units(net: _Net, outs: dict[int, Tensor], fold: bool) -> list[_Unit]:
             cost += w.shape[0]
             size = float((signal @ w.T).pow(2).sum(1).mean().sqrt())
             value = mean if fold else torch.zeros_like(mean)
-            units.append(_Unit("block", lay.index, index, value, size / max(w.numel(), 1)))
+            units.append(_Unit("block", lay.index, index, value, size / max(w.numel(), 1),
+                               ("block", lay.index, index)))
         kind = "input" if index == 0 else "node"
         contrib = contrib2.sqrt() / cost.clamp_min(1)
+        ids = net.inputs if index == 0 else next(
+            lay for lay in net.layers if lay.index == index).nodes
         for j in range(mean.numel()):
             value = mean[j] if fold else torch.zeros_like(mean[j])
-            units.append(_Unit(kind, index, j, value, float(contrib[j])))
+            units.append(_Unit(kind, index, j, value, float(contrib[j]),
+                               (kind, index, int(ids[j]))))
     units.sort(key=lambda u: u.score)
     return units
 
@@ -308,7 +313,7 @@ def structured_prune(
     max_parameters: int | None = None,
     fold_means: bool = True,
     prune_inputs: bool = False,
-    rounds: int = 6,
+    rounds: int = 12,
 ) -> StructuredResult:
     """Remove nodes, input features, skip blocks and hidden layers of ``model`` while its loss on
     the validation data ``(X, y)`` stays at or below ``limit``.
@@ -358,10 +363,12 @@ def structured_prune(
                 return
             accept("layer", *best)
 
+    protected: set[tuple] = set()
+
     def unit_rounds(budget: int | None) -> None:
         for _ in range(rounds):
             units = [u for u in _units(current, _forward(current, X), fold_means)
-                     if prune_inputs or u.kind != "input"]
+                     if (prune_inputs or u.kind != "input") and u.key not in protected]
             if not units:
                 return
             if budget is not None:  # the fewest cheapest units that meet the budget
@@ -380,9 +387,12 @@ def structured_prune(
                     lo, found = mid, (cand, cand_loss)
                 else:
                     hi = mid - 1
-            if found is None:
-                return
-            accept("units", found[0], found[1], lo)
+            if lo < len(units):
+                # The first unit that broke the limit stays; later rounds look past it, so one
+                # indispensable unit (a large skip block, say) cannot shield all the rest.
+                protected.add(units[lo].key)
+            if found is not None:
+                accept("units", found[0], found[1], lo)
 
     if current_loss <= limit:
         layer_moves()

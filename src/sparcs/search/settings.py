@@ -30,9 +30,10 @@ class SearchSettings:
     from. ``validation_fraction`` of the rows are held out for pruning.
 
     Pruning keeps the smallest model within ``prune_tolerance`` of the trained network on the
-    validation part (None: no pruning). With ``tolerance_kind="loss"`` that is a relative
-    increase of the validation loss (0.05 = 5 %); with ``"metric"`` an absolute drop of the
-    validation R² (regression) or accuracy (classification), e.g. 0.01. Eigenvalue thresholding
+    validation part (None: no pruning). With ``tolerance_kind="metric"`` (the default) that is
+    an absolute drop of the validation R² (regression) or accuracy (classification): the
+    smallest model within 0.01 of the trained one; with ``"loss"`` a relative increase of the
+    validation loss (0.05 = 5 %, the paper's rule). Eigenvalue thresholding
     runs first; ``prune_structure`` then removes hidden nodes, skip blocks and whole layers by
     their measured contribution (:mod:`sparcs.pruning.structured`), and never leaves a model
     larger than the plain MLP of the same widths.
@@ -57,11 +58,11 @@ class SearchSettings:
     batch_size: int = _setting(256, "minibatch size")
     lr: float = _setting(3e-3, "Adam learning rate")
     prune_tolerance: float | None = _setting(
-        0.05, "how far pruning may fall behind the trained network on validation (see "
+        0.01, "how far pruning may fall behind the trained network on validation (see "
         "tolerance_kind); none: no pruning", metavar="TOL",
     )
     tolerance_kind: str = _setting(
-        "loss", "loss: TOL is a relative increase of the validation loss (0.05 = 5 %); "
+        "metric", "loss: TOL is a relative increase of the validation loss (0.05 = 5 %); "
         "metric: an absolute drop of the validation R² or accuracy", choices=TOLERANCE_KINDS,
     )
     prune_structure: bool = _setting(
