@@ -281,7 +281,9 @@ def _fit_and_prune(
         compact = to_compact(net, 0.0)
     else:
         criterion, target, limit, base = _criterion(task, net, (X_val, y_val), settings)
-        relative = (limit - base) / abs(base) if base else math.inf
+        # prune() takes a relative tolerance; a zero base (no validation errors) gets a huge one,
+        # and its rule still keeps only thresholds with no errors at all.
+        relative = min((limit - base) / abs(base), 1e12) if base else 1e12
         result = prune(net, X_val, target, tolerance=max(relative, 1e-12), loss=criterion)
         compact = result.compact
         curve, threshold = list(result.curve), float(result.threshold)
