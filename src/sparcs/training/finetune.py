@@ -12,7 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import ConfigError
-from ..losses import LossFn, resolve_loss
+from ..losses import LossFn, mean_loss, resolve_loss
 from ..spectral.network import SpectralNetwork
 from ._loop import epoch_batches
 from .trainer import History, TrainConfig, fit
@@ -58,18 +58,9 @@ def finetune(
     return pruned, history
 
 
-_CHUNK = 8192
-
-
-@torch.no_grad()
 def _loss(model: nn.Module, X: Tensor, y: Tensor, loss_fn: LossFn) -> float:
     model.eval()
-    total = 0.0
-    for i in range(0, X.shape[0], _CHUNK):
-        total += float(loss_fn(model(X[i : i + _CHUNK]), y[i : i + _CHUNK])) * len(
-            X[i : i + _CHUNK]
-        )
-    return total / max(X.shape[0], 1)
+    return mean_loss(model, X, y, loss_fn)
 
 
 def finetune_compact(
