@@ -18,7 +18,7 @@ from torch.nn import functional as F
 from sparcs import SpectralNetwork
 from sparcs.spectral.ensemble import SpectralEnsemble
 
-# 4,200 models × 300 epochs × 100 steps (10,000 points, batch 100): SPEC §5.1.
+# 4,200 models × 300 epochs × 100 steps (10,000 points, batch 100): docs/math.md §10.1.
 PAPER_MODEL_STEPS = 4200 * 300 * 100
 
 

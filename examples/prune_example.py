@@ -1,4 +1,4 @@
-"""Train, read out, prune and export a small spectral network (SPEC §5.2 in miniature).
+"""Train, read out, prune and export a small spectral network (docs/math.md §10.2 in miniature).
 
     python examples/prune_example.py
 

@@ -156,7 +156,7 @@ def test_failure_while_exporting_leaves_nothing(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(search_mod, "_report", broken)
+    monkeypatch.setattr(search_mod, "search_report", broken)
     data = make_csv(tmp_path / "data.csv", n=60)
     with pytest.raises(RuntimeError, match="disk full"):
         search(tmp_path, data, "--target", "target", "--epochs", "2")

@@ -145,8 +145,11 @@ def test_clone_pipeline_grid_search_and_cross_val(label_data):
     assert not hasattr(fresh, "classes_") and fresh.get_params() == base.get_params()
     pipe = make_pipeline(StandardScaler(), clone(base))
     assert pipe.fit(X, y).score(X, y) > 0.85
-    grid = GridSearchCV(base, {"penalty": [1e-4, 1e-2]}, cv=2).fit(X, y)
-    assert grid.best_params_["penalty"] in (1e-4, 1e-2)
+    # lr 1e-6 leaves the model untrained (near chance): the grid must see and reject it.
+    grid = GridSearchCV(base, {"lr": [1e-6, 1e-2]}, cv=2).fit(X, y)
+    untrained, trained = grid.cv_results_["mean_test_score"]
+    assert grid.best_params_ == {"lr": 1e-2} and grid.best_estimator_.get_params()["lr"] == 1e-2
+    assert untrained < 0.5 < 0.85 < trained
     reg = SparcsRegressor(max_hidden=(8,), epochs=40, batch_size=16, random_state=0)
     scores = cross_val_score(reg, X, X[:, 0], cv=3)
     assert scores.shape == (3,) and scores.min() > 0.8

@@ -12,6 +12,7 @@ import torch
 
 from sparcs.cli.main import main
 from sparcs.experiments import transition
+from sparcs.pruning.paths import path_strength_from
 from sparcs.spectral import functional as SF
 
 TINY = transition.PRESETS["tiny"]
@@ -38,7 +39,7 @@ def test_target_limits_and_gamma_norm() -> None:
     lams = [torch.randn(2, n, dtype=torch.float64) for n in (3, 5, 1)]
     blocks = SF.weight_blocks(phis, lams)
     gamma = blocks[(2, 1)].unsqueeze(-1) * blocks[(1, 0)].unsqueeze(-3)  # (M, i, j, k)
-    assert torch.allclose(transition.gamma_norm_sq(phis, lams), gamma.square().sum((1, 2, 3)))
+    assert torch.allclose(path_strength_from(phis, lams)[..., 0], gamma.square().sum((1, 2, 3)))
 
 
 def test_tiny_preset_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

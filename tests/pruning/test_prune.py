@@ -19,7 +19,7 @@ def trained() -> tuple[SpectralNetwork, torch.Tensor, torch.Tensor]:
     X = torch.rand(768, 2, generator=gen, dtype=torch.float64) * 2 - 1
     y = (X[:, :1] ** 2 + 0.5 * X[:, 1:]).abs()
     torch.manual_seed(0)
-    # λ_0 fixed at 0 (as in SPEC §5.2), so first-layer nodes die one by one with their λ_1.
+    # λ_0 fixed at 0 (as in docs/math.md §10.2), so first-layer nodes die one by one with their λ_1.
     net = SpectralNetwork([2, 16, 16, 1], bias=True, dtype=torch.float64, freeze_eigenvalues=[0])
     config = TrainConfig(epochs=20, batch_size=64, lr=1e-2, penalty=1e-3)
     fit(net, X[:512], y[:512], config=config)
@@ -97,7 +97,15 @@ def test_classification_loss() -> None:
     X = torch.randn(40, 4, dtype=torch.float64)
     y = torch.randint(0, 3, (40,))
     curve = sparcs.pruning_curve(net, X, y, loss="cross_entropy", num_thresholds=4)
-    assert all(r["val_loss"] > 0 for r in curve)
+    # Each row's loss is the cross-entropy of the network with that row's eigenvalues zeroed.
+    for row in curve:
+        lams = [lam.detach().clone() for lam in net.eigenvalues]
+        for lam in lams[:-1]:  # the output eigenvalues are never zeroed
+            lam[lam.abs() <= row["threshold"]] = 0.0
+        want = F.cross_entropy(net(X, eigenvalues=lams), y).item()
+        assert row["val_loss"] == pytest.approx(want, rel=1e-12)
+    assert curve[0]["threshold"] == 0.0
+    assert curve[-1]["val_loss"] != pytest.approx(curve[0]["val_loss"], rel=1e-6)
 
 
 def test_global_rule_prunes_without_compact_model() -> None:

@@ -64,9 +64,25 @@ def test_resolve_device():
     assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
     with pytest.raises(ConfigError, match="unknown device"):
         resolve_device("abacus")
-    if not torch.cuda.is_available():
-        with pytest.raises(ConfigError, match="no CUDA device"):
-            resolve_device("cuda")
+    assert resolve_device(torch.device("cpu")) == torch.device("cpu")
+    if torch.cuda.is_available():
+        assert resolve_device("cuda:0") == torch.device("cuda", 0)
+    else:
+        for name in ("cuda", "cuda:0", torch.device("cuda", 0)):
+            with pytest.raises(ConfigError, match="no CUDA device"):
+                resolve_device(name)
+
+
+def test_reproduce_accepts_the_same_device_names(capsys):
+    # One resolve_device for every command: cuda:N is a device name, not an argparse error.
+    from sparcs.cli.main import main
+
+    if torch.cuda.is_available():
+        pytest.skip("checks the message without a GPU")
+    assert main(["reproduce", "scaling", "--preset", "tiny", "--device", "cuda:0"]) == 2
+    assert "no CUDA device is available" in capsys.readouterr().err
+    assert main(["reproduce", "scaling", "--preset", "tiny", "--device", "abacus"]) == 2
+    assert "unknown device 'abacus'" in capsys.readouterr().err
 
 
 def test_fit_search_rejects_bad_data_and_restores_threads():

@@ -112,48 +112,29 @@ def test_initialization_and_from_networks_roundtrip() -> None:
         SpectralEnsemble.from_networks([nets[0], SpectralNetwork([2, 9, 1], bias=True)])
 
 
-def test_checkpoint_resume_is_exact() -> None:
-    X, y = _data(2, 30, 2)
-    config = TrainConfig(epochs=4, batch_size=8, lr=1e-2, penalty=1e-3, seed=5)
-    torch.manual_seed(1)
-    full = SpectralEnsemble(2, [2, 6, 1], dtype=F64)
-    cut = SpectralEnsemble.from_networks([full.member(0), full.member(1)])
-    reference = fit_ensemble(full, X, y, config=config)
-
-    saved = {}
-
-    def stop(epoch: int, _history) -> None:
-        if epoch == 1:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        fit_ensemble(cut, X, y, config=config, callback=stop,
-                     checkpoint=lambda state: saved.update(state))
-    assert saved["epoch"] == 2
-    fresh = SpectralEnsemble(2, [2, 6, 1], dtype=F64)
-    resumed = fit_ensemble(fresh, X, y, config=config, resume=saved)
-    assert torch.equal(resumed.losses(), reference.losses())
-    for p, q in zip(fresh.parameters(), full.parameters(), strict=True):
-        assert torch.equal(p, q)
-
-
-def test_ctrl_c_saves_the_unsaved_epoch_like_fit() -> None:
+@pytest.mark.parametrize(
+    ("every", "saved_epochs"),
+    # every=1: the interrupted epoch 2 was checkpointed before the callback; every=3: it was
+    # not, and Ctrl-C saves it (the same order and Ctrl-C handling as fit).
+    [(1, [1, 2]), (3, [2])],
+)
+def test_checkpoint_resume_is_exact(every: int, saved_epochs: list[int]) -> None:
     X, y = _data(2, 30, 2)
     config = TrainConfig(epochs=5, batch_size=8, lr=1e-2, penalty=1e-3, seed=5)
-    torch.manual_seed(2)
+    torch.manual_seed(1)
     full = SpectralEnsemble(2, [2, 6, 1], dtype=F64)
     cut = SpectralEnsemble.from_networks([full.member(0), full.member(1)])
     reference = fit_ensemble(full, X, y, config=config)
     saved: list[dict] = []
 
     def stop(epoch: int, _history) -> None:
-        if epoch == 1:  # epoch 2 is not a multiple of checkpoint_every=3
+        if epoch == 1:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
         fit_ensemble(cut, X, y, config=config, callback=stop, checkpoint=saved.append,
-                     checkpoint_every=3)
-    assert [state["epoch"] for state in saved] == [2]
+                     checkpoint_every=every)
+    assert [state["epoch"] for state in saved] == saved_epochs
     fresh = SpectralEnsemble(2, [2, 6, 1], dtype=F64)
     resumed = fit_ensemble(fresh, X, y, config=config, resume=saved[-1])
     assert torch.equal(resumed.losses(), reference.losses())

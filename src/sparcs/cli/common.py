@@ -11,23 +11,21 @@ from typing import Any
 __all__ = ["add_dataclass_arguments", "dataclass_from_args", "parse_int_list"]
 
 
-def parse_int_list(text: str) -> list[int]:
-    """Parse ``"200,200"`` into ``[200, 200]`` (an empty string gives ``[]``)."""
-    try:
-        return [int(t) for t in text.split(",") if t.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated integers such as 200,200, got {text!r}"
-        ) from None
+def _list_parser(kind: type, what: str, example: str) -> Any:
+    def parse(text: str) -> list:
+        try:
+            return [kind(t) for t in text.split(",") if t.strip()]
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected comma-separated {what} such as {example}, got {text!r}"
+            ) from None
+
+    return parse
 
 
-def parse_float_list(text: str) -> list[float]:
-    try:
-        return [float(t) for t in text.split(",") if t.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated numbers such as 0,0.5,1, got {text!r}"
-        ) from None
+parse_int_list = _list_parser(int, "integers", "200,200")
+parse_int_list.__doc__ = "Parse ``\"200,200\"`` into ``[200, 200]`` (an empty string gives ``[]``)."
+parse_float_list = _list_parser(float, "numbers", "0,0.5,1")
 
 
 def _none_or(parse: Any) -> Any:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import DataError
-from ..search.folder import summary_table
+from ..search.report import summary_table
 from ..search.saved import read_search_file
 
 

@@ -1,25 +1,34 @@
-"""Test metrics in numpy (no scikit-learn needed): R², accuracy, log-loss."""
+"""Test metrics without scikit-learn: R², accuracy, log-loss, and the softmax of logits."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import torch
 
-__all__ = ["accuracy", "log_loss", "r2_score"]
+__all__ = ["accuracy", "log_loss", "r2_score", "softmax"]
 
 
-def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Coefficient of determination, averaged uniformly over output columns.
+def r2_score(y_true: Any, y_pred: Any) -> float:
+    """Coefficient of determination in float64, averaged uniformly over output columns.
+
+    Takes numpy arrays or torch tensors (on any device, ``y_pred`` is moved to ``y_true``'s). A
+    constant target column scores 1 when predicted exactly and 0 otherwise (scikit-learn's
+    convention).
 
     >>> r2_score(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0]))
     1.0
     """
-    t = np.asarray(y_true, dtype=np.float64).reshape(len(y_true), -1)
-    p = np.asarray(y_pred, dtype=np.float64).reshape(len(y_pred), -1)
-    ss_res = ((t - p) ** 2).sum(axis=0)
-    ss_tot = ((t - t.mean(axis=0)) ** 2).sum(axis=0)
-    # A constant target is predicted perfectly or not at all (scikit-learn's convention).
-    safe = np.where(ss_tot > 0, ss_tot, 1.0)
-    scores = np.where(ss_tot > 0, 1 - ss_res / safe, np.where(ss_res == 0, 1.0, 0.0))
+    t = torch.as_tensor(y_true).detach().to(torch.float64)
+    p = torch.as_tensor(y_pred).detach().to(device=t.device, dtype=torch.float64)
+    t, p = t.reshape(len(t), -1), p.reshape(len(p), -1)
+    ss_res = ((t - p) ** 2).sum(0)
+    ss_tot = ((t - t.mean(0)) ** 2).sum(0)
+    varies = ss_tot > 0
+    scores = torch.where(
+        varies, 1 - ss_res / torch.where(varies, ss_tot, 1.0), (ss_res == 0).to(torch.float64)
+    )
     return float(scores.mean())
 
 
@@ -32,3 +41,10 @@ def log_loss(codes: np.ndarray, proba: np.ndarray, eps: float = 1e-15) -> float:
     """Mean negative log-probability of the true class codes ``0 … k−1``."""
     p = np.clip(proba[np.arange(len(codes)), np.asarray(codes, dtype=np.int64)], eps, 1.0)
     return float(-np.log(p).mean())
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Class probabilities from logits ``(n, k)``: rows summing to 1, without overflow."""
+    Z = logits - logits.max(axis=1, keepdims=True)
+    P = np.exp(Z)
+    return P / P.sum(axis=1, keepdims=True)

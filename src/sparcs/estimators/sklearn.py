@@ -16,6 +16,7 @@ within ``prune_tolerance`` and predicts with the resulting compact network.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -40,31 +41,9 @@ __all__ = ["SparcsClassifier", "SparcsRegressor"]
 class _SparcsEstimator(BaseEstimator):
     """Parameters and fitted attributes shared by the regressor and the classifier.
 
-    Parameters:
-        max_hidden: hidden widths of the maximal architecture the search starts from.
-        penalty: c in loss + c · Σ_k ‖λ_k‖_p over input and hidden eigenvalues.
-        penalty_norm: p, 2 (the paper's plain L2 norm) or 1.
-        epochs, batch_size, lr: Adam training settings.
-        prune_tolerance: how far pruning may fall behind the trained network on the validation
-            part; None: no pruning.
-        tolerance_kind: ``"loss"``: prune_tolerance is a relative increase of the validation
-            loss (0.05 = 5 %); ``"metric"``: an absolute drop of the validation R² or accuracy
-            ("the smallest model within 0.01 of the best").
-        prune_structure: after eigenvalue pruning, also remove hidden nodes, input features,
-            skip blocks and whole layers by their measured contribution.
-        validation_fraction: share of the training rows held out to choose the pruning (and
-            to early-stop on).
-        early_stopping: keep the parameters of the epoch with the lowest validation loss.
-        n_iter_no_change: with early_stopping, stop after this many epochs without a lower
-            validation loss (None: run every epoch).
-        recruit_steps: optimizer steps before that patience starts counting, the time the
-            perceptron start needs to switch its hidden layers on.
-        finetune_epochs: epochs of further training of the pruned compact model, keeping the
-            epoch (the start included) that is best on validation (0: none).
-        standardize: standardize inputs (and regression targets; predictions are mapped back).
-        device: ``"auto"``, ``"cpu"`` or ``"cuda"`` for training; prediction runs on the CPU.
-        random_state: seed for initialization, batch order and the validation split.
-        verbose: show a progress bar while training.
+    Parameters: the fields of :class:`~sparcs.search.settings.SearchSettings` (listed below from
+    that one definition), except that ``random_state`` (None, an int or a numpy RNG) gives the
+    seed and ``verbose`` shows a progress bar while training.
 
     Fitted attributes:
         network_: the trained :class:`~sparcs.SpectralNetwork` (before pruning).
@@ -135,6 +114,18 @@ class _SparcsEstimator(BaseEstimator):
     def _check_X(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "compact_")
         return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+
+
+def _settings_doc() -> str:
+    """One line per search setting, from the help text of its field."""
+    lines = ["    Settings:"]
+    for f in fields(SearchSettings):
+        if f.name != "seed":
+            lines.append(f"        {f.name}: {f.metadata['help']}.")
+    return "\n".join(lines) + "\n"
+
+
+_SparcsEstimator.__doc__ = (_SparcsEstimator.__doc__ or "").rstrip() + "\n\n" + _settings_doc()
 
 
 class SparcsRegressor(RegressorMixin, _SparcsEstimator):

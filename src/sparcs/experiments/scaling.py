@@ -1,4 +1,4 @@
-"""Parameters needed for the search in direct and spectral space (paper Fig. 8, SPEC §5.3).
+"""Parameters needed for the search in direct and spectral space (paper Fig. 8, docs/math.md §9).
 
 A network of L layers of equal width n searched in direct space needs every skip block free,
 Σ_{i>j} n_i n_j weights; the spectral parametrization needs Σ n_{k+1} n_k + Σ n_k, the size of a
@@ -14,9 +14,9 @@ import torch
 
 from ..errors import ConfigError
 from ..io import write_csv
+from ..report import Report
 from ..rundir import RunDir
 from ..spectral.network import SpectralNetwork
-from .report import Report
 
 __all__ = ["Config", "PRESETS", "run", "parameter_counts"]
 

@@ -1,4 +1,4 @@
-"""Linear-to-nonlinear transition (paper Figs. 7, 11–15; SPEC §5.1).
+"""Linear-to-nonlinear transition (paper Figs. 7, 11–15; docs/math.md §10.1).
 
 The target blends a linear and a quadratic function of x ∈ [−1, 1]²,
 
@@ -28,15 +28,15 @@ from torch import Tensor
 
 from ..errors import ConfigError
 from ..io import write_csv
+from ..pruning.paths import path_strength_from
+from ..report import Report
 from ..rundir import RunDir
-from ..spectral import functional as SF
 from ..spectral.ensemble import SpectralEnsemble
 from ..spectral.network import SpectralNetwork
 from ..training.ensemble import evaluate_ensemble, fit_ensemble
 from ..training.trainer import TrainConfig
-from .report import Report
 
-__all__ = ["Config", "PRESETS", "run", "target", "gamma_norm_sq"]
+__all__ = ["Config", "PRESETS", "run", "target"]
 
 PENALTY_LAYERS = [0, 1]
 
@@ -88,7 +88,7 @@ class Config:
 
 PRESETS: dict[str, Config] = {
     "paper": Config(),
-    # The paper's grid and data size with 5 samples and 20 epochs (SPEC §5.1's batched check).
+    # The paper's grid and data size with 5 samples and 20 epochs: a batched check of the grid.
     "quick": Config(samples=5, epochs=20, checkpoint_every=5),
     "tiny": Config(
         alphas=[0.0, 0.5, 1.0], samples=2, points=200, hidden=16, epochs=2, batch_size=50,
@@ -98,21 +98,11 @@ PRESETS: dict[str, Config] = {
 
 
 def target(x: Tensor, alpha: Tensor | float, beta: Tensor | float) -> Tensor:
-    """y(x) of SPEC §5.1 for inputs ``(..., n, d)``; alpha/beta broadcast over leading dims."""
+    """y(x) of docs/math.md §10.1 for inputs ``(..., n, d)``; alpha/beta broadcast over leading
+    dims."""
     w = 0.5 * (1 + torch.tanh(torch.as_tensor(beta * (alpha - 0.5), dtype=x.dtype)))
     w = w.to(x.device).reshape(*w.shape, 1)
     return ((1 - w) * x.mean(-1) + w * x.square().mean(-1)).unsqueeze(-1)
-
-
-def gamma_norm_sq(eigenvectors: list[Tensor], eigenvalues: list[Tensor]) -> Tensor:
-    """‖Γ‖² of the single hidden layer, Γ_ijk = W_{2←1}[i,j] W_{1←0}[j,k], per leading index.
-
-    ‖Γ‖² = Σ_j (Σ_i W_{2←1}[i,j]²)(Σ_k W_{1←0}[j,k]²); the bias node counts as an input.
-    """
-    blocks = SF.weight_blocks(eigenvectors, eigenvalues)
-    out_in = blocks[(2, 1)].square().sum(-2)  # (..., hidden)
-    hid_in = blocks[(1, 0)].square().sum(-1)  # (..., hidden)
-    return (out_in * hid_in).sum(-1)
 
 
 # ---------------------------------------------------------------------- the grid
@@ -161,7 +151,8 @@ def _model_metrics(ens: SpectralEnsemble, X: Tensor, y: Tensor) -> dict[str, Ten
             "mean_abs_eigenvalue": searched.mean(-1).cpu().double(),
             "mean_abs_lambda0": lam[0].abs().mean(-1).cpu().double(),
             "mean_abs_lambda1": lam[1].abs().mean(-1).cpu().double(),
-            "gamma_norm_sq": gamma_norm_sq(phi, lam).cpu().double(),
+            # ‖Γ‖² of the single hidden layer (the bias node counts as an input).
+            "gamma_norm_sq": path_strength_from(phi, lam)[..., 0].cpu().double(),
             "mse": evaluate_ensemble(ens, X, y).cpu(),
         }
 

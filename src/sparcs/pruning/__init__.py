@@ -1,4 +1,4 @@
-"""Architecture readout, spectral pruning and compact export (SPEC §4).
+"""Architecture readout, spectral pruning and compact export (docs/math.md §6–8).
 
 >>> import sparcs
 >>> net = sparcs.SpectralNetwork([2, 8, 1], bias=True)

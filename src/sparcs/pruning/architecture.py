@@ -139,7 +139,7 @@ class Architecture:
 
 
 def architecture_of(net: SpectralNetwork, threshold: float = 0.0) -> Architecture:
-    """Read out the live architecture of ``net`` with |λ| <= ``threshold`` zeroed (SPEC §4).
+    """Read out the live architecture of ``net`` with |λ| <= ``threshold`` zeroed (docs/math.md §6).
 
     The output eigenvalues are never zeroed. Needs an activation with f(0) = 0. For the global
     rule the readout is conservative: a node reported dead is dead, but the self-loops can make

@@ -18,31 +18,18 @@ from torch.nn import functional as F
 
 from ..errors import ConfigError, DataError, ShapeError, SparcsError, TensorTypeError
 from ..io import atomic_write_bytes, read_json, save_torch, write_json
+from ..spectral.activations import ACTIVATIONS, activation_module
 from ..spectral.network import SpectralNetwork
 from .architecture import Architecture, from_liveness
 from .liveness import analyse, check_threshold, compact_plan
 
 __all__ = ["COMPACT_ACTIVATIONS", "CompactLayer", "CompactNetwork", "to_compact"]
 
-COMPACT_ACTIVATIONS = ("relu", "tanh", "identity", "leaky_relu", "gelu", "silu")
+# Every named activation exports: the compact model applies it as a module.
+COMPACT_ACTIVATIONS = tuple(ACTIVATIONS)
 WEIGHTS_FILE = "weights.pt"
 ARCHITECTURE_FILE = "architecture.json"
 FORMAT = "sparcs.compact"
-
-
-def _activate(x: Tensor, name: str) -> Tensor:
-    # Activations by name (not callables) so that the model scripts and exports.
-    if name == "relu":
-        return torch.relu(x)
-    if name == "tanh":
-        return torch.tanh(x)
-    if name == "leaky_relu":
-        return F.leaky_relu(x)
-    if name == "gelu":
-        return F.gelu(x)
-    if name == "silu":
-        return F.silu(x)
-    return x
 
 
 class CompactLayer(nn.Module):
@@ -67,6 +54,7 @@ class CompactLayer(nn.Module):
         super().__init__()
         self.sources = [int(s) for s in sources]
         self.activation = activation
+        self.act = activation_module(activation)
         factory = {"dtype": dtype, "device": device}
         self.weight = nn.Parameter(torch.zeros(out_features, in_features, **factory))
         if bias:
@@ -79,7 +67,7 @@ class CompactLayer(nn.Module):
             inp = xs[0].narrow(1, 0, 0)  # only the bias feeds this layer
         else:
             inp = torch.cat([xs[s] for s in self.sources], dim=1)
-        return _activate(F.linear(inp, self.weight, self.bias), self.activation)
+        return self.act(F.linear(inp, self.weight, self.bias))
 
     def extra_repr(self) -> str:
         out_f, in_f = self.weight.shape
@@ -272,7 +260,7 @@ def to_compact(net: SpectralNetwork, threshold: float = 0.0) -> CompactNetwork:
             f"compact export supports the layerwise rule only; this network uses rule="
             f"{net.rule!r}, whose repeated z ← f(A z) with self-loops has no feed-forward form"
         )
-    if net.activation not in COMPACT_ACTIVATIONS or net.activation_fn() is not _named(net):
+    if ACTIVATIONS.get(net.activation) is not net.activation_fn():
         raise ConfigError(
             f"compact export needs a named activation ({', '.join(COMPACT_ACTIVATIONS)}); "
             f"the network uses {net.activation!r}"
@@ -298,9 +286,3 @@ def to_compact(net: SpectralNetwork, threshold: float = 0.0) -> CompactNetwork:
             module.bias.copy_(r.bias)
     model.architecture = from_liveness(net, lv, plan, threshold)
     return model.to(net.eigenvalues[0].device)
-
-
-def _named(net: SpectralNetwork) -> object:
-    from ..spectral.activations import ACTIVATIONS
-
-    return ACTIVATIONS.get(net.activation)

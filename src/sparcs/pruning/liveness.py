@@ -1,4 +1,5 @@
-"""Which nodes of a spectral network still matter once small eigenvalues are zeroed (SPEC §4).
+"""Which nodes of a spectral network still matter once small eigenvalues are zeroed
+(docs/math.md §6).
 
 A node is *live* when it is reachable from the input through non-zero weights (otherwise its
 pre-activation is identically 0 and it emits f(0) = 0) and it reaches the output through non-zero

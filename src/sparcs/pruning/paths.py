@@ -1,8 +1,8 @@
 """The path tensor Γ: how strongly input k reaches output i through node j of a hidden layer.
 
-Γ^{(l)}_{ijk} = W_{L−1←l}[i, j] · W_{l←0}[j, k] (no sum; SPEC §4). Its squared norm factorizes,
-‖Γ^{(l)}‖² = Σ_j (Σ_i W_{L−1←l}[i, j]²)(Σ_k W_{l←0}[j, k]²), so the strength never needs the
-3-tensor and batches over stacked models.
+Γ^{(l)}_{ijk} = W_{L−1←l}[i, j] · W_{l←0}[j, k] (no sum; docs/math.md §7). Its squared norm
+factorizes, ‖Γ^{(l)}‖² = Σ_j (Σ_i W_{L−1←l}[i, j]²)(Σ_k W_{l←0}[j, k]²), so the strength never
+needs the 3-tensor and batches over stacked models.
 """
 
 from __future__ import annotations

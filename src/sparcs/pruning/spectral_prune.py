@@ -1,4 +1,4 @@
-"""Spectral pruning (SPEC §4): zero small eigenvalues, watch the validation loss, keep the
+"""Spectral pruning (docs/math.md §8): zero small eigenvalues, watch the validation loss, keep the
 smallest network within a tolerance.
 
 >>> import torch, sparcs
@@ -24,6 +24,7 @@ from ..data import check_xy
 from ..errors import ConfigError
 from ..losses import LossFn, mean_loss, resolve_loss
 from ..progress import progress as progress_bar
+from ..spectral.activations import ACTIVATIONS
 from ..spectral.network import SpectralNetwork
 from .architecture import Architecture, architecture_of, from_liveness
 from .compact import CompactNetwork, to_compact
@@ -275,11 +276,7 @@ def prune(
 
 
 def _exportable(net: SpectralNetwork) -> bool:
-    from ..spectral.activations import ACTIVATIONS
-    from .compact import COMPACT_ACTIVATIONS
-
-    name = net.activation
-    return name in COMPACT_ACTIVATIONS and ACTIVATIONS[name] is net.activation_fn()
+    return ACTIVATIONS.get(net.activation) is net.activation_fn()
 
 
 def _best(rows: list[dict[str, Any]], tolerance: float) -> dict[str, Any]:

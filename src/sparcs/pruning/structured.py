@@ -37,8 +37,9 @@ from torch.nn import functional as F
 
 from ..errors import ConfigError
 from ..losses import LossFn, resolve_loss
+from ..spectral.activations import ACTIVATIONS
 from .architecture import Architecture
-from .compact import CompactNetwork, _activate
+from .compact import CompactNetwork
 
 __all__ = ["StructuredResult", "mlp_parameters", "structured_prune"]
 
@@ -165,7 +166,7 @@ def _forward(net: _Net, X: Tensor) -> dict[int, Tensor]:
             pre = pre + F.linear(outs[s], w)
         if lay.bias is not None:
             pre = pre + lay.bias
-        outs[lay.index] = pre if k == len(net.layers) - 1 else _activate(pre, activation)
+        outs[lay.index] = pre if k == len(net.layers) - 1 else ACTIVATIONS[activation](pre)
     return outs
 
 
@@ -220,7 +221,7 @@ def _tidy(net: _Net, fold: bool) -> None:
         for lay in net.layers[:-1]:
             if fold and lay.nodes.numel() and not lay.blocks:
                 bias = lay.bias if lay.bias is not None else torch.zeros(lay.nodes.numel())
-                const = _activate(bias[None], activation)[0]
+                const = ACTIVATIONS[activation](bias[None])[0]
                 for target in _consumers(net, lay.index):
                     _remove_block(net, target.index, lay.index, const, True)
             if not lay.nodes.numel() or not _consumers(net, lay.index):

@@ -26,6 +26,7 @@ from torch import Tensor, nn
 
 from ..devices import resolve_device
 from ..errors import ConfigError, DataError
+from ..estimators.metrics import softmax
 from ..losses import mean_loss, resolve_loss
 from ..pruning.compact import to_compact
 from ..pruning.spectral_prune import prune
@@ -91,14 +92,12 @@ class SearchResult:
 
 
 def class_probabilities(Z: np.ndarray) -> np.ndarray:
-    """Probabilities from logits: softmax over the columns, or for one logit z (binary
+    """Probabilities from logits: the softmax over the columns, or for one logit z (binary
     classification) the two columns (1 − σ(z), σ(z))."""
     if Z.shape[1] == 1:
         p = 1.0 / (1.0 + np.exp(-np.clip(Z[:, 0], -700, 700)))
         return np.stack([1.0 - p, p], axis=1)
-    Z = Z - Z.max(axis=1, keepdims=True)
-    P = np.exp(Z)
-    return P / P.sum(axis=1, keepdims=True)
+    return softmax(Z)
 
 
 def _param_of(net: nn.Module) -> Tensor | None:

@@ -37,11 +37,12 @@ from ..estimators.metrics import accuracy, log_loss, r2_score
 from ..io import save_torch, write_csv, write_json
 from ._data import split_indices
 from .engine import SearchResult, fit_search
+from .report import search_report, summary_table
 from .saved import COLUMNS_FILE, MODEL_DIR
 from .settings import SearchSettings
 from .tabular import CATEGORICAL_MODES, Dataset, encode_labels, infer_task, load_dataset
 
-__all__ = ["SearchConfig", "SearchRun", "prepare_out", "run_search", "summary_table"]
+__all__ = ["SearchConfig", "SearchRun", "prepare_out", "run_search"]
 
 TASK_CHOICES = ("auto", "regression", "classification")
 MIN_ROWS = 10
@@ -273,24 +274,6 @@ def run_search(config: SearchConfig, *, log: Callable[..., None] = print) -> Sea
     return SearchRun(out=out, fitted=fitted, metrics=metrics)
 
 
-def summary_table(metrics: dict[str, Any]) -> str:
-    name = metrics["metric"]
-    label = "R²" if name == "r2" else "accuracy"
-    test = metrics["test"]
-    par = metrics["parameters"]
-    rows = [
-        ("model", f"test {label}", "parameters"),
-        ("pruned (compact)", f"{test['pruned'][name]:.4f}", str(par["compact"])),
-        ("full spectral", f"{test['full'][name]:.4f}", str(par["spectral"])),
-        ("linear baseline", f"{test['linear_baseline'][name]:.4f}", str(par["linear_baseline"])),
-    ]
-    widths = [max(len(r[c]) for r in rows) for c in range(3)]
-    return "\n".join(
-        "  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
-        for r in rows
-    )
-
-
 def _export(
     out: Path, config: SearchConfig, fitted: SearchResult, metrics: dict, columns: dict,
     *, overwrite: bool, log: Callable[..., None],
@@ -330,7 +313,7 @@ def _export(
             ])
         write_json(tmp / "metrics.json", metrics)
         figures = _figures(tmp, fitted, config, log)
-        (tmp / "report.md").write_text(_report(config, fitted, metrics, figures), encoding="utf-8")
+        search_report(config, fitted, metrics, figures).write(tmp / "report.md")
         _move_into_place(tmp, out, overwrite)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -372,66 +355,3 @@ def _figures(tmp: Path, fitted: SearchResult, config: SearchConfig, log: Callabl
     plot_loss_curve(fitted.history, tmp / "loss.png")
     made.append("loss.png")
     return made
-
-
-def _training_note(fitted: SearchResult) -> str:
-    """One sentence on early stopping and fine-tuning, as far as they ran."""
-    history, tuned = fitted.history, fitted.finetune_history
-    note = f"Trained {len(history.loss)} epochs"
-    if history.best_epoch is not None:
-        note += f", keeping epoch {history.best_epoch} (lowest validation loss)"
-    if tuned is not None:
-        kept = f", keeping epoch {tuned.best_epoch}" if tuned.best_epoch is not None else ""
-        losses = fitted.losses
-        note += (f"; then fine-tuned the pruned network {len(tuned.loss)} epochs{kept} "
-                 f"(validation loss {losses['pruned']:.4g} → {losses['finetuned']:.4g})")
-    return note + "."
-
-
-def _report(config: SearchConfig, fitted: SearchResult, metrics: dict, figures: list[str]) -> str:
-    rows = metrics["rows"]
-    lines = [
-        f"# SPARCS search: {Path(config.data).name}",
-        "",
-        f"Task: **{fitted.task}**; rows: {rows['train']} train, {rows['validation']} validation "
-        f"(pruning), {rows['test']} test"
-        + (f"; {rows['dropped']} dropped for missing values" if rows["dropped"] else "") + ".",
-        f"Maximal architecture searched: hidden widths {metrics['architecture']['max_hidden']}; "
-        f"found: {metrics['architecture']['hidden_widths']} "
-        f"(eigenvalue threshold {fitted.threshold:.3g}).",
-        _training_note(fitted),
-        "",
-        "## Test metrics",
-        "",
-        "```text",
-        summary_table(metrics),
-        "```",
-        "",
-        f"Direct-space parameters of the maximal network with every skip: "
-        f"{metrics['parameters']['direct']}.",
-        "",
-        "## Found architecture",
-        "",
-        "```text",
-        str(fitted.architecture),
-        "```",
-        "",
-    ]
-    captions = {
-        "architecture.png": ("Architecture", "Live layers and skip connections after pruning."),
-        "pruning_curve.png": (
-            "Pruning curve",
-            "Relative increase of validation loss against the eigenvalues kept; the chosen "
-            f"point is the smallest network within {config.prune_tolerance:.0%}."
-            if config.prune_tolerance is not None else "",
-        ),
-        "eigenvalues.png": ("Eigenvalues", "Histograms of the trained eigenvalues per layer."),
-        "loss.png": ("Training", "Task loss per epoch: "
-                     + ("mean squared error of the standardized target."
-                        if fitted.task == "regression" else "cross-entropy.")),
-    }
-    for name in figures:
-        title, caption = captions[name]
-        lines += [f"## {title}", "", caption, "", f"![{title}]({name})", ""]
-    lines += ["## Repeat this run", "", "```sh", config.command_line(), "```", ""]
-    return "\n".join(lines)

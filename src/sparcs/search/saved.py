@@ -84,14 +84,6 @@ class SavedSearch:
                 "is damaged: run sparcs search again"
             ) from None
 
-    def metrics(self) -> dict[str, Any]:
-        return read_search_file(self.path / "metrics.json")
-
-    def architecture(self) -> Any:
-        from ..pruning.architecture import Architecture
-
-        return Architecture.from_dict(read_search_file(self.path / "architecture.json"))
-
     def features(self, table: RawTable) -> np.ndarray:
         """The model's feature matrix for ``table``, after checking its columns."""
         self.schema.check_columns(table)
@@ -114,4 +106,5 @@ class SavedSearch:
         return np.asarray(self.classes, dtype=object)[class_probabilities(Z).argmax(axis=1)]
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Class probabilities, one column per entry of ``classes``."""
         return class_probabilities(run_model(self.model, self.x_scaler.transform(X)))

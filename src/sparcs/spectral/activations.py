@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 from torch.nn import functional as F
 
 from ..errors import ConfigError
@@ -17,6 +17,7 @@ from ..errors import ConfigError
 __all__ = [
     "ACTIVATIONS",
     "Activation",
+    "activation_module",
     "activation_name",
     "maps_zero_to_zero",
     "resolve_activation",
@@ -29,14 +30,25 @@ def _identity(x: Tensor) -> Tensor:
     return x
 
 
-ACTIVATIONS: dict[str, Activation] = {
-    "relu": torch.relu,
-    "tanh": torch.tanh,
-    "identity": _identity,
-    "leaky_relu": F.leaky_relu,
-    "gelu": F.gelu,
-    "silu": F.silu,
+# The one registry: each name's function, and the parameter-free module computing the same
+# values, which compact exports use because modules script and export where callables do not.
+_REGISTRY: dict[str, tuple[Activation, type[nn.Module]]] = {
+    "relu": (torch.relu, nn.ReLU),
+    "tanh": (torch.tanh, nn.Tanh),
+    "identity": (_identity, nn.Identity),
+    "leaky_relu": (F.leaky_relu, nn.LeakyReLU),
+    "gelu": (F.gelu, nn.GELU),
+    "silu": (F.silu, nn.SiLU),
 }
+ACTIVATIONS: dict[str, Activation] = {name: fn for name, (fn, _) in _REGISTRY.items()}
+
+
+def activation_module(name: str) -> nn.Module:
+    """A fresh module computing the named activation (``nn.ReLU()`` for ``"relu"``, …)."""
+    if name not in _REGISTRY:
+        known = ", ".join(sorted(_REGISTRY))
+        raise ConfigError(f"unknown activation {name!r}; use one of {known}")
+    return _REGISTRY[name][1]()
 
 
 def resolve_activation(activation: str | Activation) -> Activation:

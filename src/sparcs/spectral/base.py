@@ -282,7 +282,7 @@ class SpectralBase(nn.Module):
         return SF.weight_blocks(list(self.eigenvectors), list(self.eigenvalues))
 
     def eigenvalue_penalty(self, p: float = 2, layers: Iterable[int] | None = None) -> Tensor:
-        """Σ_k ‖λ_k‖_p over the searched layers (plain norm, not its power; SPEC §4).
+        """Σ_k ‖λ_k‖_p over the searched layers (plain norm, not its power; docs/math.md §5).
 
         A scalar for one network, one value per member for an ensemble.
         """

@@ -1,4 +1,4 @@
-"""Spectral network math as pure functions (SPEC §1–2).
+"""Spectral network math as pure functions (docs/math.md §2–3).
 
 Every function broadcasts over leading dimensions, so the same code runs one network
 (φ_k: ``(n_{k+1}, n_k)``, λ_k: ``(n_k,)``, x: ``(batch, n_0)``) or an ensemble of M networks
@@ -38,7 +38,7 @@ def layerwise_forward(
 ) -> Tensor:
     """Evaluate x_i = f_i(Σ_{j<i} W_{i←j} x_j) in O(L) products, without forming any skip block.
 
-    With v_i = Σ_{j≤i} (−1)^{i−j} φ_{i−1}⋯φ_j x_j (so v_0 = x_0), SPEC §2 gives
+    With v_i = Σ_{j≤i} (−1)^{i−j} φ_{i−1}⋯φ_j x_j (so v_0 = x_0), docs/math.md §3.2 gives
 
         pre_i = φ_{i−1}(λ_{i−1} ⊙ v_{i−1}) − λ_i ⊙ φ_{i−1} v_{i−1} = H_i v_{i−1},
         v_i   = x_i − φ_{i−1} v_{i−1},
@@ -119,7 +119,7 @@ def global_forward(
 def weight_blocks(
     eigenvectors: Sequence[Tensor], eigenvalues: Sequence[Tensor]
 ) -> dict[tuple[int, int], Tensor]:
-    """All direct-space blocks W_{i←j}, i > j, by the closed form of SPEC §1.
+    """All direct-space blocks W_{i←j}, i > j, by the closed form of docs/math.md §2.
 
     W_{i←j} = (−1)^{i−j} (diag(λ_i) φ_{i−1} − φ_{i−1} diag(λ_{i−1})) φ_{i−2} ⋯ φ_j.
     This costs O(L²) matrix products; use it for inspection, not in a training loop.

@@ -1,4 +1,4 @@
-"""Training one :class:`SpectralNetwork` with the eigenvalue penalty of SPEC §4."""
+"""Training one :class:`SpectralNetwork` with the eigenvalue penalty of docs/math.md §5."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-r"""Teacher–student depth selection (paper Figs. 9, 10; SPEC §5.2).
+r"""Teacher–student depth selection (paper Figs. 9, 10; docs/math.md §10.2).
 
 A teacher y = R ReLU(R x) with a random rotation R needs exactly one hidden layer. A spectral
 student [20, H, H, 20] starts as a perceptron and is trained with an eigenvalue penalty on both
@@ -26,7 +26,6 @@ from .data import (
     linear_baseline_r2,
     make_data,
     predict,
-    r2_score,
     random_rotation,
     teacher_data,
 )
@@ -43,7 +42,6 @@ __all__ = [
     "make_data",
     "make_student",
     "predict",
-    "r2_score",
     "random_rotation",
     "run",
     "run_study",

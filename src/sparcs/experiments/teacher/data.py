@@ -6,13 +6,13 @@ import torch
 from torch import Tensor
 
 from ...errors import ConfigError
+from ...estimators.metrics import r2_score
 from .config import Config
 
 __all__ = [
     "linear_baseline_r2",
     "make_data",
     "predict",
-    "r2_score",
     "random_rotation",
     "teacher_data",
 ]
@@ -49,15 +49,6 @@ def teacher_data(
     return X, torch.relu(X @ rotation.T) @ rotation.T
 
 
-def r2_score(pred: Tensor, target: Tensor) -> float:
-    """Coefficient of determination, averaged uniformly over output columns (float64)."""
-    target = target.detach().double()
-    pred = pred.detach().to(device=target.device, dtype=torch.float64)
-    ss_res = ((target - pred) ** 2).sum(0)
-    ss_tot = ((target - target.mean(0)) ** 2).sum(0)
-    return float((1 - ss_res / ss_tot.clamp_min(torch.finfo(torch.float64).tiny)).mean())
-
-
 def linear_baseline_r2(
     X_train: Tensor, y_train: Tensor, X_test: Tensor, y_test: Tensor
 ) -> float:
@@ -67,7 +58,7 @@ def linear_baseline_r2(
     coef = torch.linalg.lstsq(A, y_train.double().cpu(), driver="gelsd").solution
     A_test = torch.cat([X_test.double().cpu(), torch.ones(X_test.shape[0], 1, dtype=torch.float64)],
                        1)
-    return r2_score(A_test @ coef, y_test.cpu())
+    return r2_score(y_test.cpu(), A_test @ coef)
 
 
 @torch.no_grad()

@@ -8,12 +8,13 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from ...estimators.metrics import r2_score
 from ...io import atomic_write_bytes, read_json, write_csv
 from ...rundir import RunDir
 from ...spectral.network import SpectralNetwork
 from ...training.trainer import History, fit
 from .config import Config
-from .data import linear_baseline_r2, make_data, predict, r2_score
+from .data import linear_baseline_r2, make_data, predict
 from .report import figures, write_report
 from .student import eigenvalue_stats, make_student
 from .study import run_study
@@ -99,8 +100,8 @@ def run(config: Config, rundir: RunDir, *, device: torch.device, progress: bool 
     pred_pruned = predict(result.network, data["X_test"])
     hidden_pruned = [int(w) for w in arch.hidden_widths]
     results: dict[str, Any] = {
-        "r2_full": r2_score(pred_full, data["y_test64"]),
-        "r2_pruned": r2_score(pred_pruned, data["y_test64"]),
+        "r2_full": r2_score(data["y_test64"], pred_full),
+        "r2_pruned": r2_score(data["y_test64"], pred_pruned),
         "r2_linear": linear_baseline_r2(data["X_all"], data["y_all"], data["X_test64"],
                                         data["y_test64"]),
         "active_hidden_layers": sum(w > 0 for w in hidden_pruned),

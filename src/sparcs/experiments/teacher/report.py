@@ -68,7 +68,7 @@ def _depth_finding(widths: list[int]) -> str:
 
 def write_report(config: Config, results: dict[str, Any], study_rows: list[dict[str, Any]],
                   figures: dict[str, str], rundir: RunDir) -> None:
-    from ..report import Report
+    from ...report import Report
 
     history = History(**read_json(rundir.file("history.json")))
     ev = results["eigenvalues"]

@@ -8,12 +8,13 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from ...estimators.metrics import r2_score
 from ...io import write_csv
 from ...progress import progress as progress_bar
 from ...rundir import RunDir
 from ...training.trainer import History, fit
 from .config import Config
-from .data import predict, r2_score, teacher_data
+from .data import predict, teacher_data
 from .student import make_student
 
 __all__ = ["collapsed", "run_study"]
@@ -21,7 +22,7 @@ __all__ = ["collapsed", "run_study"]
 
 def collapsed(lam1: float, lam2: float, ratio: float, small: float = 1e-3) -> str:
     """Which hidden layer's eigenvalues collapsed: only λ_1 → 0 removes a layer (layer 2 keeps
-    receiving φ_1 Λ_1 x_1 when λ_2 = 0, SPEC §1), both → 0 leaves a linear network."""
+    receiving φ_1 Λ_1 x_1 when λ_2 = 0, docs/math.md §6), both → 0 leaves a linear network."""
     if max(lam1, lam2) < small:
         return "both"
     if lam1 <= ratio * lam2:
@@ -59,7 +60,7 @@ def _train_config(
             "ratio": lam1 / lam2 if lam2 > 0 else float("inf"),
             "layer1_died": bool(lam1 <= config.death_ratio * lam2),
             "collapsed": collapsed(lam1, lam2, config.death_ratio),
-            "r2": r2_score(predict(net, X_test), y_test),
+            "r2": r2_score(y_test, predict(net, X_test)),
             "seconds": time.perf_counter() - t0,
         })
 

@@ -1,0 +1,94 @@
+"""The ``report.md`` of a ``sparcs search`` folder, and the metrics table it shares with
+``sparcs show``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..report import Report
+from .engine import SearchResult
+
+if TYPE_CHECKING:
+    from .folder import SearchConfig
+
+__all__ = ["search_report", "summary_table", "training_note"]
+
+
+def summary_table(metrics: dict[str, Any]) -> str:
+    name = metrics["metric"]
+    label = "R²" if name == "r2" else "accuracy"
+    test = metrics["test"]
+    par = metrics["parameters"]
+    rows = [
+        ("model", f"test {label}", "parameters"),
+        ("pruned (compact)", f"{test['pruned'][name]:.4f}", str(par["compact"])),
+        ("full spectral", f"{test['full'][name]:.4f}", str(par["spectral"])),
+        ("linear baseline", f"{test['linear_baseline'][name]:.4f}", str(par["linear_baseline"])),
+    ]
+    widths = [max(len(r[c]) for r in rows) for c in range(3)]
+    return "\n".join(
+        "  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
+        for r in rows
+    )
+
+
+def training_note(fitted: SearchResult) -> str:
+    """One sentence on early stopping and fine-tuning, as far as they ran."""
+    history, tuned = fitted.history, fitted.finetune_history
+    note = f"Trained {len(history.loss)} epochs"
+    if history.best_epoch is not None:
+        note += f", keeping epoch {history.best_epoch} (lowest validation loss)"
+    if tuned is not None:
+        kept = f", keeping epoch {tuned.best_epoch}" if tuned.best_epoch is not None else ""
+        losses = fitted.losses
+        note += (f"; then fine-tuned the pruned network {len(tuned.loss)} epochs{kept} "
+                 f"(validation loss {losses['pruned']:.4g} → {losses['finetuned']:.4g})")
+    return note + "."
+
+
+def search_report(
+    config: SearchConfig, fitted: SearchResult, metrics: dict, figures: list[str]
+) -> Report:
+    """The search folder's report: data and result, test metrics, the architecture found, the
+    figures in ``figures`` (file names in the folder) and the command that repeats the run."""
+    rows = metrics["rows"]
+    report = Report(f"SPARCS search: {Path(config.data).name}")
+    report.paragraph("\n".join([
+        f"Task: **{fitted.task}**; rows: {rows['train']} train, {rows['validation']} validation "
+        f"(pruning), {rows['test']} test"
+        + (f"; {rows['dropped']} dropped for missing values" if rows["dropped"] else "") + ".",
+        f"Maximal architecture searched: hidden widths {metrics['architecture']['max_hidden']}; "
+        f"found: {metrics['architecture']['hidden_widths']} "
+        f"(eigenvalue threshold {fitted.threshold:.3g}).",
+        training_note(fitted),
+    ]))
+    report.heading("Test metrics")
+    report.paragraph(f"```text\n{summary_table(metrics)}\n```")
+    report.paragraph(
+        f"Direct-space parameters of the maximal network with every skip: "
+        f"{metrics['parameters']['direct']}."
+    )
+    report.heading("Found architecture")
+    report.paragraph(f"```text\n{fitted.architecture}\n```")
+    captions = {
+        "architecture.png": ("Architecture", "Live layers and skip connections after pruning."),
+        "pruning_curve.png": (
+            "Pruning curve",
+            "Relative increase of validation loss against the eigenvalues kept; the chosen "
+            f"point is the smallest network within {config.prune_tolerance:.0%}."
+            if config.prune_tolerance is not None else "",
+        ),
+        "eigenvalues.png": ("Eigenvalues", "Histograms of the trained eigenvalues per layer."),
+        "loss.png": ("Training", "Task loss per epoch: "
+                     + ("mean squared error of the standardized target."
+                        if fitted.task == "regression" else "cross-entropy.")),
+    }
+    for name in figures:
+        title, caption = captions[name]
+        report.heading(title)
+        report.paragraph(caption)
+        report.image(name, title)
+    report.heading("Repeat this run")
+    report.paragraph(f"```sh\n{config.command_line()}\n```")
+    return report
