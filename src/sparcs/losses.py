@@ -26,10 +26,16 @@ def _cross_entropy(logits: Tensor, target: Tensor) -> Tensor:
     return F.cross_entropy(logits, target)
 
 
+def _binary_cross_entropy(logits: Tensor, target: Tensor) -> Tensor:
+    """Binary cross-entropy on one logit per row; ``target`` holds 0/1 class codes."""
+    return F.binary_cross_entropy_with_logits(logits, target.reshape(logits.shape).to(logits))
+
+
 LOSSES: dict[str, LossFn] = {
     "mse": F.mse_loss,
     "l1": F.l1_loss,
     "cross_entropy": _cross_entropy,
+    "binary_cross_entropy": _binary_cross_entropy,
 }
 
 

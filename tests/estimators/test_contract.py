@@ -21,7 +21,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sparcs import SparcsClassifier, SparcsRegressor
 
-SMALL = {"max_hidden": (8,), "epochs": 20, "finetune_epochs": 5, "batch_size": 64,
+SMALL = {"max_hidden": (8,), "epochs": 40, "finetune_epochs": 5, "batch_size": 64,
          "random_state": 0}
 
 
@@ -51,7 +51,8 @@ def test_init_only_stores_params_and_get_set_params():
     model = SparcsRegressor(max_hidden=(5, 5), penalty=1e-3, epochs=3)
     params = model.get_params()
     assert params["max_hidden"] == (5, 5) and params["penalty"] == 1e-3
-    assert params["prune_tolerance"] == 0.05 and params["device"] == "auto"
+    assert params["prune_tolerance"] == 0.01 and params["tolerance_kind"] == "metric"
+    assert params["device"] == "auto"
     assert not [k for k in vars(model) if k.endswith("_")]
     assert model.set_params(epochs=7, lr=0.01) is model
     assert model.epochs == 7 and model.lr == 0.01

@@ -13,7 +13,7 @@ from sparcs.estimators.linear import LogisticBaseline, RidgeBaseline
 from sparcs.estimators.metrics import accuracy, log_loss, r2_score
 from sparcs.pruning import architecture_of, to_compact
 from sparcs.search._data import Scaler, seed_from, split_indices
-from sparcs.search.engine import fit_search, run_model
+from sparcs.search.engine import fit_search
 from sparcs.search.settings import SearchSettings
 from sparcs.training.finetune import finetune
 
@@ -162,15 +162,16 @@ def test_fit_search_early_stops_and_finetunes():
     fitted = fit_search(X, y, task="regression", settings=settings)
     assert fitted.history.best_epoch is not None
     assert len(fitted.history.loss) <= 40
-    assert set(fitted.losses) == {"base", "pruned", "finetuned"}
+    assert set(fitted.losses) == {"base", "pruned", "limit", "structured", "finetuned"}
     tuned = fitted.finetune_history
-    assert len(tuned.loss) == 10 and tuned.best_epoch is None  # every fine-tuning epoch runs
-    assert fitted.losses["finetuned"] == pytest.approx(tuned.val_loss[-1], rel=1e-5)
-    # the compact model is the fine-tuned one, not the pruned network before fine-tuning
-    Z = fitted.x_scaler.transform(X)
-    pruned_out = run_model(to_compact(fitted.network, fitted.threshold), Z)
-    assert not np.allclose(run_model(fitted.compact, Z), pruned_out, atol=1e-4)
-    assert fitted.architecture.widths == architecture_of(fitted.network, fitted.threshold).widths
+    assert 1 <= len(tuned.loss) <= 10
+    # fine-tuning never ends worse on validation than it began
+    assert fitted.losses["finetuned"] <= fitted.losses["structured"]
+    assert fitted.losses["structured"] <= fitted.losses["limit"] * (1 + 1e-6)
+    if tuned.best_epoch:
+        assert fitted.losses["finetuned"] == pytest.approx(tuned.val_loss[tuned.best_epoch - 1],
+                                                           rel=1e-5)
+    assert fitted.architecture.compact_parameters == fitted.compact.num_parameters()
     plain = fit_search(X, y, task="regression", settings=SearchSettings(
         max_hidden=(16,), epochs=40, device="cpu", early_stopping=False, finetune_epochs=0))
     assert len(plain.history.loss) == 40 and plain.history.best_epoch is None
@@ -179,7 +180,7 @@ def test_fit_search_early_stops_and_finetunes():
     alone = fit_search(X, y, task="regression", settings=SearchSettings(
         max_hidden=(16,), epochs=5, device="cpu", validation_fraction=0, finetune_epochs=3))
     assert len(alone.history.loss) == 5 and alone.history.best_epoch is None
-    assert len(alone.finetune_history.loss) == 3 and alone.finetune_history.val_loss == []
+    assert 1 <= len(alone.finetune_history.loss) <= 3
 
 
 def test_ridge_and_logistic_baselines_match_sklearn():

@@ -64,13 +64,16 @@ class _SparcsEstimator(BaseEstimator):
         penalty: float = 1e-4,
         penalty_norm: float = 2,
         epochs: int = 200,
-        batch_size: int = 128,
-        lr: float = 1e-3,
-        prune_tolerance: float | None = 0.05,
+        batch_size: int = 256,
+        lr: float = 3e-3,
+        prune_tolerance: float | None = 0.01,
+        tolerance_kind: str = "metric",
+        prune_structure: bool = True,
         validation_fraction: float = 0.1,
         early_stopping: bool = True,
-        n_iter_no_change: int | None = 20,
-        finetune_epochs: int = 50,
+        n_iter_no_change: int | None = 10,
+        recruit_steps: int = 300,
+        finetune_epochs: int = 20,
         standardize: bool = True,
         device: str = "auto",
         random_state: Any = None,
@@ -83,9 +86,12 @@ class _SparcsEstimator(BaseEstimator):
         self.batch_size = batch_size
         self.lr = lr
         self.prune_tolerance = prune_tolerance
+        self.tolerance_kind = tolerance_kind
+        self.prune_structure = prune_structure
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
+        self.recruit_steps = recruit_steps
         self.finetune_epochs = finetune_epochs
         self.standardize = standardize
         self.device = device
@@ -182,4 +188,4 @@ class SparcsClassifier(ClassifierMixin, _SparcsEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         X = self._check_X(X)
-        return self.classes_[self._fit.outputs(X).argmax(axis=1)]
+        return self.classes_[self._fit.predict(X)]

@@ -10,16 +10,19 @@ from .architecture import Architecture, architecture_of
 from .compact import CompactNetwork, to_compact
 from .paths import path_strength, path_strength_from, path_tensor
 from .spectral_prune import PruneResult, prune, pruning_curve
+from .structured import StructuredResult, structured_prune
 
 __all__ = [
     "Architecture",
     "CompactNetwork",
     "PruneResult",
+    "StructuredResult",
     "architecture_of",
     "path_strength",
     "path_strength_from",
     "path_tensor",
     "prune",
     "pruning_curve",
+    "structured_prune",
     "to_compact",
 ]

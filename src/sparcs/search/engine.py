@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -27,17 +29,20 @@ from ..devices import resolve_device
 from ..errors import ConfigError, DataError
 from ..estimators.metrics import softmax
 from ..losses import mean_loss, resolve_loss
-from ..pruning.architecture import architecture_of
 from ..pruning.compact import to_compact
+from ..pruning.spectral_prune import prune
+from ..pruning.structured import mlp_parameters, structured_prune
 from ..spectral.network import SpectralNetwork
-from ..training.finetune import finetune
+from ..training.finetune import finetune_compact
 from ..training.trainer import History, fit
 from ._data import Scaler, split_indices
 from .settings import SearchSettings
 
-__all__ = ["TASKS", "SearchResult", "fit_search", "run_model"]
+__all__ = ["TASKS", "SearchResult", "class_probabilities", "fit_search", "run_model"]
 
 TASKS = ("regression", "classification")
+# Fine-tune-and-prune-again rounds after the first structured pruning.
+_PRUNE_ROUNDS = 3
 _PREDICT_CHUNK = 65536
 # Below this many multiply-adds per layer and step (batch × width²), extra CPU threads cost more
 # in synchronization than they save; on a busy machine several times more.
@@ -80,11 +85,20 @@ class SearchResult:
     def predict(self, X: np.ndarray, *, model: str = "compact") -> np.ndarray:
         """Regression: ``(n, outputs)`` values. Classification: class codes ``(n,)``."""
         Z = self.outputs(X, model=model)
-        return Z if self.task == "regression" else Z.argmax(axis=1)
+        return Z if self.task == "regression" else class_probabilities(Z).argmax(axis=1)
 
     def predict_proba(self, X: np.ndarray, *, model: str = "compact") -> np.ndarray:
-        """Class probabilities (softmax of the logits), rows summing to 1."""
-        return softmax(self.outputs(X, model=model))
+        """Class probabilities, rows summing to 1 (two columns for a one-logit binary model)."""
+        return class_probabilities(self.outputs(X, model=model))
+
+
+def class_probabilities(Z: np.ndarray) -> np.ndarray:
+    """Probabilities from logits: the softmax over the columns, or for one logit z (binary
+    classification) the two columns (1 − σ(z), σ(z))."""
+    if Z.shape[1] == 1:
+        p = 1.0 / (1.0 + np.exp(-np.clip(Z[:, 0], -700, 700)))
+        return np.stack([1.0 - p, p], axis=1)
+    return softmax(Z)
 
 
 def _param_of(net: nn.Module) -> Tensor | None:
@@ -156,6 +170,8 @@ def fit_search(
         y_scaler = Scaler.fit(Y[train_idx], enabled=settings.standardize)
         targets = y_scaler.transform(Y)
 
+    # Two classes need one logit (binary cross-entropy), not two.
+    n_logits = 1 if task == "classification" and n_out == 2 else n_out
     x_scaler = Scaler.fit(X[train_idx], enabled=settings.standardize)
     Xs = x_scaler.transform(X)
     dtype = torch.float32  # float64 would halve the speed for no visible gain in the metrics
@@ -174,11 +190,51 @@ def fit_search(
     try:
         return _fit_and_prune(
             task, tensors(train_idx), tensors(val_idx) if len(val_idx) else None,
-            [X.shape[1], *settings.max_hidden, n_out], settings, device,
+            [X.shape[1], *settings.max_hidden, n_logits], settings, device,
             x_scaler=x_scaler, y_scaler=y_scaler, progress=progress,
         )
     finally:
         torch.set_num_threads(threads)
+
+
+def _loss_name(task: str, n_out: int) -> str:
+    if task == "regression":
+        return "mse"
+    return "binary_cross_entropy" if n_out == 1 else "cross_entropy"
+
+
+def _error_rate(pred: Tensor, target: Tensor) -> Tensor:
+    """1 − accuracy for logits against one-hot (or, with one logit, 0/1) float targets."""
+    if pred.shape[1] == 1:
+        return ((pred > 0) != (target > 0.5)).to(pred.dtype).mean()
+    return (pred.argmax(1) != target.argmax(1)).to(pred.dtype).mean()
+
+
+def _criterion(
+    task: str, net: SpectralNetwork, val: tuple[Tensor, Tensor], settings: SearchSettings
+) -> tuple[Any, Tensor, float, float]:
+    """What pruning must keep: (loss, validation targets, limit on it, base value).
+
+    ``tolerance_kind="loss"`` allows a relative increase of the task loss; ``"metric"`` an
+    absolute drop of the validation R² (an MSE increase of tol · Var(y) on the standardized
+    targets) or of the accuracy (an error-rate increase of tol).
+    """
+    X_val, y_val = val
+    tol = float(settings.prune_tolerance)
+    n_out = net.out_features
+    if settings.tolerance_kind == "metric" and task == "classification":
+        codes = y_val.reshape(-1).long()
+        target = (codes.reshape(-1, 1).to(X_val.dtype) if n_out == 1
+                  else torch.nn.functional.one_hot(codes, n_out).to(X_val.dtype))
+        base = float(_error_rate(_outputs(net, X_val), target))
+        return _error_rate, target, base + tol, base
+    loss = _loss_name(task, n_out)
+    target = y_val.reshape(-1, 1).to(X_val.dtype) if loss == "binary_cross_entropy" else y_val
+    base = _val_loss(net, X_val, target, loss)
+    if settings.tolerance_kind == "metric":
+        variance = float(y_val.reshape(len(y_val), -1).var(0, unbiased=False).mean())
+        return loss, target, base + tol * variance, base
+    return loss, target, base + tol * abs(base), base
 
 
 def _fit_and_prune(
@@ -193,22 +249,24 @@ def _fit_and_prune(
     y_scaler: Scaler | None,
     progress: bool,
 ) -> SearchResult:
-    loss = "cross_entropy" if task == "classification" else "mse"
+    loss = _loss_name(task, sizes[-1])
     X_train, y_train = train
+    if loss == "binary_cross_entropy":
+        y_train = y_train.reshape(-1, 1).to(X_train.dtype)
+        if val is not None:
+            val = (val[0], val[1].reshape(-1, 1).to(X_train.dtype))
     # Without a validation part, pruning is judged on the training rows.
-    X_val, y_val = val if val is not None else train
+    X_val, y_val = val if val is not None else (X_train, y_train)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(settings.seed)
         net = SpectralNetwork(sizes, bias=True, activation="relu")
     net = net.to(device)
+    config = settings.train_config(validation=val is not None)
+    steps_per_epoch = max(1, math.ceil(len(X_train) / config.batch_size))
+    config = replace(config, min_epochs=min(
+        config.epochs, math.ceil(int(settings.recruit_steps) / steps_per_epoch)))
     history = fit(
-        net,
-        X_train,
-        y_train,
-        config=settings.train_config(validation=val is not None),
-        loss=loss,
-        validation=val,
-        progress=progress,
+        net, X_train, y_train, config=config, loss=loss, validation=val, progress=progress,
     )
     if not all(math.isfinite(v) for v in history.loss[-1:]):
         raise DataError(
@@ -217,44 +275,43 @@ def _fit_and_prune(
     say = _say if progress else (lambda text: None)
     say(f"training: {history.describe(int(settings.epochs))}")
 
-    from ..pruning.spectral_prune import prune  # the pruning stage operates on the trained model
-
     finetune_history: History | None = None
+    curve: list[dict] = []
+    threshold = 0.0
+    losses: dict[str, float] = {}
     if settings.prune_tolerance is None:
         compact = to_compact(net, 0.0)
-        architecture = architecture_of(net, 0.0)
-        curve: list[dict] = []
-        threshold = 0.0
-        losses: dict[str, float] = {}
     else:
         judged = f"{len(X_val)} validation rows" if val is not None else "the training rows"
         say(f"pruning: choosing the eigenvalue threshold on {judged} ...")
-        result = prune(net, X_val, y_val, tolerance=settings.prune_tolerance, loss=loss)
+        criterion, target, limit, base = _criterion(task, net, (X_val, y_val), settings)
+        # prune() takes a relative tolerance; a zero base (no validation errors) gets a huge one,
+        # and its rule still keeps only thresholds with no errors at all.
+        relative = min((limit - base) / abs(base), 1e12) if base else 1e12
+        result = prune(net, X_val, target, tolerance=max(relative, 1e-12), loss=criterion)
         say(f"pruning: threshold {float(result.threshold):.3g} keeps hidden widths "
             f"{list(result.architecture.hidden_widths)} of {list(sizes[1:-1])}")
-        compact, architecture = result.compact, result.architecture
+        compact = result.compact
         curve, threshold = list(result.curve), float(result.threshold)
-        losses = {"base": float(result.base_loss), "pruned": float(result.loss)}
-        if settings.finetune_epochs:
-            # Every fine-tuning epoch runs: the validation part already chose the pruning, and
-            # choosing the fine-tuning's epoch on it as well overfit it (benchmarks/
-            # bench_quality.py: lower test scores on small data than a fixed count).
-            say(f"fine-tuning the pruned network: {int(settings.finetune_epochs)} epochs")
-            tuned, finetune_history = finetune(
-                result.network, X_train, y_train, validation=val, loss=loss,
-                progress=progress,
-                config=replace(settings.train_config(), epochs=int(settings.finetune_epochs),
-                               restore_best=False, n_iter_no_change=None),
+        losses = {"base": float(result.base_loss), "pruned": float(result.loss),
+                  "limit": float(limit)}
+        tune = partial(
+            finetune_compact, X=X_train, y=y_train, validation=(X_val, y_val), loss=loss,
+            batch_size=int(settings.batch_size), lr=float(settings.lr), seed=int(settings.seed),
+            n_iter_no_change=settings.n_iter_no_change,
+        )
+        if settings.prune_structure:
+            say("pruning: removing the nodes, skip blocks and layers that carry little ...")
+            compact = _prune_structure(
+                [compact, to_compact(net, 0.0)], X_val, target, criterion, limit, sizes, tune,
+                rounds=_PRUNE_ROUNDS, epochs=max(1, int(settings.finetune_epochs) // 5),
             )
-            tuned.eval()
-            losses["finetuned"] = mean_loss(tuned, X_val, y_val, resolve_loss(loss))
-            if not math.isfinite(losses["finetuned"]):
-                raise DataError("fine-tuning diverged (the loss became NaN or infinite); lower lr")
-            compact = to_compact(tuned, 0.0)
-            # The same live layers as at the pruning threshold (the pruned λ are exactly 0);
-            # report that threshold, not the 0 of the read-out.
-            architecture = replace(compact.architecture, threshold=threshold)
-            compact.architecture = architecture
+            losses["structured"] = _val_loss(compact, X_val, y_val, loss)
+        if settings.finetune_epochs:
+            say(f"fine-tuning the pruned network: up to {int(settings.finetune_epochs)} epochs")
+            finetune_history = tune(compact, epochs=int(settings.finetune_epochs))
+            losses["finetuned"] = _val_loss(compact, X_val, y_val, loss)
+    architecture = compact.architecture
     # Results live on the CPU so that fitted models pickle and load anywhere.
     net = net.to("cpu")
     compact = compact.to("cpu")
@@ -278,3 +335,38 @@ def _fit_and_prune(
 def _say(text: str) -> None:
     """A line on stderr between the progress bars, so that no phase runs silently."""
     print(text, file=sys.stderr, flush=True)
+
+
+def _prune_structure(
+    candidates: list[nn.Module], X_val: Tensor, target: Tensor, criterion: Any, limit: float,
+    sizes: list[int], tune: Callable[..., History], *, rounds: int, epochs: int,
+) -> nn.Module:
+    """Structured pruning (:func:`sparcs.pruning.structured.structured_prune`) of each candidate
+    compact model, keeping the smallest; then up to ``rounds`` times: fine-tune for ``epochs``
+    (which lowers the loss below the limit again) and prune once more, while that still shrinks
+    the model by at least a tenth. Never larger than the plain MLP of the same widths.
+    """
+    budget = mlp_parameters(sizes)
+    results = [structured_prune(c, X_val, target, loss=criterion, limit=limit,
+                                max_parameters=budget) for c in candidates]
+    best = min(results, key=lambda r: (r.compact.num_parameters(), r.loss)).compact
+    for _ in range(rounds if epochs else 0):
+        size = best.num_parameters()
+        tune(best, epochs=epochs)
+        again = structured_prune(best, X_val, target, loss=criterion, limit=limit,
+                                 max_parameters=budget).compact
+        if again.num_parameters() > 0.9 * size:
+            break
+        best = again
+    return best
+
+
+@torch.no_grad()
+def _outputs(net: nn.Module, X: Tensor) -> Tensor:
+    net.eval()
+    return torch.cat([net(X[i : i + _PREDICT_CHUNK]) for i in range(0, X.shape[0], _PREDICT_CHUNK)])
+
+
+def _val_loss(net: nn.Module, X: Tensor, y: Tensor, loss: str) -> float:
+    net.eval()
+    return mean_loss(net, X, y, resolve_loss(loss))

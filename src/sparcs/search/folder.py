@@ -282,7 +282,7 @@ def _metrics(
             test[name] = {"r2": r2_score(y_test, pred), "rmse": rmse}
         metric, n_linear = "r2", X_train.shape[1] + 1
     else:
-        n_classes = fitted.n_outputs
+        n_classes = max(fitted.n_outputs, 2)  # a binary model has one logit
         baseline = LogisticBaseline().fit(X_train, y_train, n_classes)
         probas = {
             "pruned": fitted.predict_proba(X_test),
@@ -294,7 +294,7 @@ def _metrics(
                 "accuracy": accuracy(y_test, proba.argmax(axis=1)),
                 "log_loss": log_loss(y_test, proba),
             }
-        metric, n_linear = "accuracy", (X_train.shape[1] + 1) * n_classes
+        metric, n_linear = "accuracy", (X_train.shape[1] + 1) * fitted.n_outputs
     arch = fitted.architecture
     return {
         "task": fitted.task,

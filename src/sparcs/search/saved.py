@@ -15,10 +15,9 @@ import numpy as np
 from torch import nn
 
 from ..errors import DataError
-from ..estimators.metrics import softmax
 from ..io import read_json
 from ._data import Scaler
-from .engine import run_model
+from .engine import class_probabilities, run_model
 from .tabular import ColumnSchema, RawTable
 
 __all__ = ["COLUMNS_FILE", "MODEL_DIR", "SavedSearch", "read_search_file"]
@@ -104,8 +103,8 @@ class SavedSearch:
         if self.task == "regression":
             Z = self.y_scaler.inverse(Z) if self.y_scaler is not None else Z
             return Z[:, 0]
-        return np.asarray(self.classes, dtype=object)[Z.argmax(axis=1)]
+        return np.asarray(self.classes, dtype=object)[class_probabilities(Z).argmax(axis=1)]
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities, one column per entry of ``classes``."""
-        return softmax(run_model(self.model, self.x_scaler.transform(X)))
+        return class_probabilities(run_model(self.model, self.x_scaler.transform(X)))

@@ -12,7 +12,9 @@ import numpy as np
 from ..errors import ConfigError
 from ..training.trainer import MAX_SEED, TrainConfig
 
-__all__ = ["SearchSettings"]
+__all__ = ["TOLERANCE_KINDS", "SearchSettings"]
+
+TOLERANCE_KINDS = ("loss", "metric")
 
 
 def _setting(default: Any, help_text: str, **flag: Any) -> Field:
@@ -25,15 +27,24 @@ class SearchSettings:
     """Hyperparameters of one search (field names match the estimator and the CLI flags).
 
     ``max_hidden`` is the maximal architecture: the widths of the hidden layers the search starts
-    from. ``prune_tolerance`` is the allowed relative increase of validation loss when pruning
-    (None: keep every eigenvalue). ``validation_fraction`` of the rows are held out for pruning.
+    from. ``validation_fraction`` of the rows are held out for pruning.
+
+    Pruning keeps the smallest model within ``prune_tolerance`` of the trained network on the
+    validation part (None: no pruning). With ``tolerance_kind="metric"`` (the default) that is
+    an absolute drop of the validation R² (regression) or accuracy (classification): the
+    smallest model within 0.01 of the trained one; with ``"loss"`` a relative increase of the
+    validation loss (0.05 = 5 %, the paper's rule). Eigenvalue thresholding
+    runs first; ``prune_structure`` then removes hidden nodes, skip blocks and whole layers by
+    their measured contribution (:mod:`sparcs.pruning.structured`), and never leaves a model
+    larger than the plain MLP of the same widths.
 
     ``early_stopping`` keeps the parameters of the epoch with the lowest validation loss (and
-    stops after ``n_iter_no_change`` epochs without improvement; None: run every epoch).
-    ``finetune_epochs`` trains the pruned network further with the zeroed eigenvalues held at 0,
-    so that the surviving weights adapt to the removed nodes (0: no fine-tuning; it always runs
-    every epoch, and only where pruning ran). Early stopping needs a validation part and is
-    skipped without one (``validation_fraction=0``).
+    stops after ``n_iter_no_change`` epochs without improvement; None: run every epoch). That
+    patience only counts after ``recruit_steps`` optimizer steps, the time the perceptron start
+    needs to switch its hidden layers on. ``finetune_epochs`` then trains the compact model's
+    weights further (0: none), keeping whichever epoch, the start included, is best on
+    validation. Early stopping needs a validation part and is skipped without one
+    (``validation_fraction=0``).
     """
 
     max_hidden: tuple[int, ...] = _setting(
@@ -44,11 +55,19 @@ class SearchSettings:
     penalty_norm: float = _setting(2.0, "p of the penalty norm: 2 (the paper's) or 1",
                                    choices=(1.0, 2.0))
     epochs: int = _setting(200, "training epochs")
-    batch_size: int = _setting(128, "minibatch size")
-    lr: float = _setting(1e-3, "Adam learning rate")
+    batch_size: int = _setting(256, "minibatch size")
+    lr: float = _setting(3e-3, "Adam learning rate")
     prune_tolerance: float | None = _setting(
-        0.05, "allowed relative increase of validation loss when pruning (0.05 = 5 %); "
-        "none: no pruning", metavar="TOL",
+        0.01, "how far pruning may fall behind the trained network on validation (see "
+        "tolerance_kind); none: no pruning", metavar="TOL",
+    )
+    tolerance_kind: str = _setting(
+        "metric", "loss: TOL is a relative increase of the validation loss (0.05 = 5 %); "
+        "metric: an absolute drop of the validation R² or accuracy", choices=TOLERANCE_KINDS,
+    )
+    prune_structure: bool = _setting(
+        True, "after eigenvalue pruning, remove hidden nodes, skip blocks and whole layers by "
+        "their measured contribution"
     )
     validation_fraction: float = _setting(
         0.1, "share of the training rows held out to choose the pruning and to early-stop on"
@@ -57,12 +76,16 @@ class SearchSettings:
         True, "keep the epoch with the lowest validation loss"
     )
     n_iter_no_change: int | None = _setting(
-        20, "with early stopping, stop after N epochs without improvement; none: run every "
+        10, "with early stopping, stop after N epochs without improvement; none: run every "
         "epoch", metavar="N",
     )
+    recruit_steps: int = _setting(
+        300, "optimizer steps before early stopping judges the run, while the hidden layers "
+        "switch on", metavar="N",
+    )
     finetune_epochs: int = _setting(
-        50, "epochs of training the pruned network with its removed eigenvalues held at 0",
-        metavar="N",
+        20, "epochs of training the pruned compact model, keeping the epoch (the start "
+        "included) that is best on validation", metavar="N",
     )
     standardize: bool = _setting(
         True, "standardize inputs and regression targets (predictions are mapped back)"
@@ -93,6 +116,19 @@ class SearchSettings:
                 f"prune_tolerance must be a number > 0 (0.05 = 5 %) or None (no pruning), "
                 f"got {self.prune_tolerance!r}"
             )
+        if self.tolerance_kind not in TOLERANCE_KINDS:
+            raise ConfigError(
+                f"tolerance_kind must be one of {', '.join(TOLERANCE_KINDS)}, "
+                f"got {self.tolerance_kind!r}"
+            )
+        if not isinstance(self.prune_structure, bool | np.bool_):
+            raise ConfigError(
+                f"prune_structure must be True or False, got {self.prune_structure!r}"
+            )
+        if isinstance(self.recruit_steps, bool) or not (
+            isinstance(self.recruit_steps, int | np.integer) and self.recruit_steps >= 0
+        ):
+            raise ConfigError(f"recruit_steps must be an integer >= 0, got {self.recruit_steps!r}")
         if not 0 <= self.validation_fraction < 1:
             raise ConfigError(
                 f"validation_fraction must be in [0, 1), got {self.validation_fraction}"

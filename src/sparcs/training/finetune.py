@@ -1,14 +1,23 @@
-"""Fine-tuning a pruned network with its pruned eigenvalues held at exactly 0."""
+"""Fine-tuning after pruning: a pruned spectral network with its pruned eigenvalues held at
+exactly 0 (:func:`finetune`), or a compact model's weights (:func:`finetune_compact`). Both keep
+the parameters that are best on validation, the starting ones included, so they never end worse
+there than they began."""
 
 from __future__ import annotations
 
-import torch
-from torch import Tensor
+import math
+from dataclasses import replace
 
+import torch
+from torch import Tensor, nn
+
+from ..errors import ConfigError
+from ..losses import LossFn, mean_loss, resolve_loss
 from ..spectral.network import SpectralNetwork
+from ._loop import epoch_batches
 from .trainer import History, TrainConfig, fit
 
-__all__ = ["finetune"]
+__all__ = ["finetune", "finetune_compact"]
 
 
 def finetune(
@@ -26,7 +35,12 @@ def finetune(
     The zeroed λ get no gradient, so Adam never moves them (its update of a parameter whose
     gradients were all 0 is exactly 0) and the pruned architecture, hence the compact export,
     stays the same while the surviving weights adapt to the removed nodes.
+
+    With ``validation`` the parameters with the lowest validation loss are kept, the starting
+    ones included, so fine-tuning never returns a worse validation loss than its input.
     """
+    if validation is not None:
+        config = replace(config, restore_best=True)
     masks = [lam.detach() != 0 for lam in pruned.eigenvalues]
     # torch.where, not a product: a fully zeroed layer's norm penalty has a NaN gradient at 0.
     handles = [
@@ -44,3 +58,64 @@ def finetune(
         for lam, keep in zip(pruned.eigenvalues, masks, strict=True):
             lam.masked_fill_(~keep, 0.0)
     return pruned, history
+
+
+def _loss(model: nn.Module, X: Tensor, y: Tensor, loss_fn: LossFn) -> float:
+    model.eval()
+    return mean_loss(model, X, y, loss_fn)
+
+
+def finetune_compact(
+    model: nn.Module,
+    X: Tensor,
+    y: Tensor,
+    *,
+    validation: tuple[Tensor, Tensor],
+    loss: str | LossFn,
+    epochs: int,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    seed: int = 0,
+    n_iter_no_change: int | None = None,
+) -> History:
+    """Train every weight of ``model`` (a pruned compact network: the removed nodes and blocks
+    do not exist, so they stay removed) with Adam, in place.
+
+    The parameters with the lowest ``validation`` loss are kept, the starting ones included, so
+    the result is never worse on validation than the input. ``n_iter_no_change`` stops early.
+    """
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ConfigError(f"epochs must be an integer >= 0, got {epochs!r}")
+    loss_fn = resolve_loss(loss)
+    history = History(best_epoch=0)
+    params = [p for p in model.parameters() if p.requires_grad]
+    best = _loss(model, *validation, loss_fn)
+    if not params or not epochs or not math.isfinite(best):
+        return history
+    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    optimizer = torch.optim.Adam(params, lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    stalled = 0
+    for epoch in range(epochs):
+        model.train()
+        total, seen = 0.0, 0
+        for idx in epoch_batches(X.shape[0], batch_size, generator):
+            idx = idx.to(X.device)
+            task = loss_fn(model(X[idx]), y[idx])
+            optimizer.zero_grad(set_to_none=True)
+            task.backward()
+            optimizer.step()
+            total += float(task.detach()) * len(idx)
+            seen += len(idx)
+        history.loss.append(total / max(seen, 1))
+        history.val_loss.append(_loss(model, *validation, loss_fn))
+        if history.val_loss[-1] < best:
+            best, stalled, history.best_epoch = history.val_loss[-1], 0, epoch + 1
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        else:
+            stalled += 1
+            if n_iter_no_change is not None and stalled >= n_iter_no_change:
+                break
+    model.load_state_dict(best_state)
+    model.eval()
+    return history

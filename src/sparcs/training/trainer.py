@@ -33,7 +33,10 @@ class TrainConfig:
 
     Early stopping (both need ``validation`` in :func:`fit`): ``restore_best`` ends the run with
     the parameters of the epoch with the lowest validation loss (the starting state included);
-    ``n_iter_no_change`` stops once that many epochs in a row did not lower it.
+    ``n_iter_no_change`` stops once that many epochs in a row did not lower it. Both only judge
+    the epochs from ``min_epochs`` on: from the perceptron start the hidden layers switch on
+    gradually, and the validation loss during that phase says nothing yet about the finished
+    network.
     """
 
     epochs: int = 100
@@ -46,10 +49,11 @@ class TrainConfig:
     seed: int = 0
     restore_best: bool = False
     n_iter_no_change: int | None = None
+    min_epochs: int = 0
 
     def __post_init__(self) -> None:
         # Integers only: 2.5 epochs would fail deep inside fit(), and int() would truncate.
-        for name in ("epochs", "batch_size", "seed"):
+        for name in ("epochs", "batch_size", "seed", "min_epochs"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | np.integer):
                 raise ConfigError(f"{name} must be an integer, got {value!r}")
@@ -61,6 +65,8 @@ class TrainConfig:
             raise ConfigError(f"epochs must be >= 0, got {self.epochs}")
         if not 0 <= self.seed <= MAX_SEED:  # torch's generators overflow past 2**63
             raise ConfigError(f"seed must be an integer from 0 to {MAX_SEED}, got {self.seed}")
+        if self.min_epochs < 0:
+            raise ConfigError(f"min_epochs must be >= 0, got {self.min_epochs}")
         if self.batch_size <= 0:
             raise ConfigError(f"batch_size must be positive, got {self.batch_size}")
         if not (self.lr > 0 and math.isfinite(self.lr)):
@@ -204,7 +210,9 @@ def fit(
 
     def early_stop() -> bool:
         nonlocal best_loss, best_state, stalled
-        if history.val_loss[-1] < best_loss:
+        # Until min_epochs every epoch is the best so far: the recruiting phase is not judged
+        # (a half-recruited network can look best on a small validation part).
+        if history.val_loss[-1] < best_loss or len(history.loss) <= config.min_epochs:
             best_loss, stalled, history.best_epoch = history.val_loss[-1], 0, len(history.loss)
             best_state = _snapshot(net) if config.restore_best else None
         else:
@@ -253,6 +261,13 @@ def _regression_targets(net: SpectralNetwork, y: Tensor, loss: object, name: str
                 f"{name}: class labels must be integers in [0, {out}) for a network with {out} "
                 f"outputs, got labels from {low} to {high}"
             )
+    if loss == "binary_cross_entropy" and y.numel() and (
+        out != 1 or y.numel() != y.shape[0] or not bool(((y == 0) | (y == 1)).all())
+    ):
+        raise DataError(
+            f"{name}: binary_cross_entropy needs one output and 0/1 targets, got a network "
+            f"with {out} outputs and targets of shape {tuple(y.shape)}"
+        )
     if loss not in ("mse", "l1"):
         return y
     if y.ndim == 1 and out == 1:

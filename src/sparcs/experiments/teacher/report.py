@@ -114,6 +114,14 @@ def write_report(config: Config, results: dict[str, Any], study_rows: list[dict[
         f"{results['r2_linear']:.4f} (the paper reports ≥ 0.98 after pruning against a clearly "
         "lower linear score).",
     ]
+    for key, what in (("structured", f"within the same {config.tolerance:.0%} tolerance"),
+                      ("smallest_r2_0.98", "to the smallest model with validation R² ≥ 0.98")):
+        if key in results:
+            st = results[key]
+            findings.append(
+                f"Structured pruning (nodes, skip blocks, whole layers) {what}: hidden widths "
+                f"{st['hidden_widths']}, {st['compact_parameters']} compact parameters, test R² "
+                f"{st['r2']:.4f}.")
     rep.bullets(findings)
     rep.paragraph("The compact model of the pruned student is saved in `compact/` "
                   "(`sparcs.CompactNetwork.load`).")

@@ -1,0 +1,144 @@
+"""Structured pruning of compact models: exactness, the loss limit, the size budget, layers."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch.nn import functional as F
+
+from sparcs.errors import ConfigError
+from sparcs.pruning import to_compact
+from sparcs.pruning.structured import mlp_parameters, structured_prune
+
+from .helpers import random_net
+
+
+def _problem(sizes, seed, *, bias=True, rows=200):
+    net = random_net(sizes, bias=bias, seed=seed, zero_fraction=0.2)
+    compact = to_compact(net)
+    gen = torch.Generator().manual_seed(seed + 1)
+    X = torch.randn(rows, sizes[0], generator=gen, dtype=torch.float64)
+    with torch.no_grad():
+        y = compact(X) + 0.05 * torch.randn(rows, sizes[-1], generator=gen, dtype=torch.float64)
+    return compact, X, y
+
+
+def _masked_reference(original, pruned):
+    """The original compact model with every node and block that ``pruned`` lacks set to 0."""
+    ref = copy.deepcopy(original)
+    old_arch, new_arch = original.architecture, pruned.architecture
+    n_in = original.in_features
+    kept_inputs = set(pruned.config["input_index"])
+    alive = {0: torch.tensor([c in kept_inputs for c in original.config["input_index"]])}
+    for spec in original.config["layers"]:
+        k = int(spec["layer"])
+        alive[k] = new_arch.live_nodes[k][old_arch.live_nodes[k]]
+    blocks = {(int(spec["layer"]), int(s)) for spec in pruned.config["layers"]
+              for s in spec["sources"]}
+    widths = {0: len(original.config["input_index"])}
+    with torch.no_grad():
+        for spec, module in zip(original.config["layers"], ref.layers, strict=True):
+            k = int(spec["layer"])
+            start = 0
+            for s in spec["sources"]:
+                s = int(s)
+                cols = slice(start, start + widths[s])
+                if (k, s) not in blocks:
+                    module.weight[:, cols] = 0.0
+                else:
+                    module.weight[:, cols][:, ~alive[s]] = 0.0
+                start += widths[s]
+            module.weight[~alive[k]] = 0.0
+            if module.bias is not None:
+                module.bias[~alive[k]] = 0.0
+            widths[k] = int(spec["width"])
+    assert n_in == pruned.in_features
+    return ref
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), widths=st.lists(st.integers(2, 9), min_size=1, max_size=3),
+       slack=st.floats(0.0, 3.0))
+def test_without_folding_the_result_is_the_masked_network(seed, widths, slack):
+    """Every removed node and block is absent; the output equals the input model with exactly
+    those nodes and blocks set to 0."""
+    compact, X, y = _problem([4, *widths, 2], seed)
+    base = float(F.mse_loss(compact(X), y))
+    result = structured_prune(compact, X, y, loss="mse", limit=base * (1 + slack),
+                              fold_means=False, prune_inputs=seed % 2 == 0)
+    pruned = result.compact
+    ref = _masked_reference(compact, pruned)
+    torch.testing.assert_close(pruned(X), ref(X), rtol=0, atol=1e-10)
+    assert result.loss <= result.limit or not result.steps  # nothing removed: the input
+    assert result.loss == pytest.approx(float(F.mse_loss(pruned(X), y)), rel=1e-9)
+    # Absent means absent: the stored weights are exactly the kept widths' blocks.
+    widths_of = {0: len(pruned.config["input_index"])}
+    for spec, module in zip(pruned.config["layers"], pruned.layers, strict=True):
+        assert module.weight.shape == (spec["width"],
+                                       sum(widths_of[int(s)] for s in spec["sources"]))
+        widths_of[int(spec["layer"])] = int(spec["width"])
+    assert pruned.architecture.compact_parameters == pruned.num_parameters()
+    assert pruned.num_parameters() <= compact.num_parameters()
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), slack=st.floats(0.01, 2.0))
+def test_with_mean_folding_the_loss_stays_within_the_limit(seed, slack):
+    compact, X, y = _problem([5, 12, 8, 1], seed)
+    base = float(F.mse_loss(compact(X), y))
+    result = structured_prune(compact, X, y, loss="mse", limit=base * (1 + slack))
+    assert result.base_loss == pytest.approx(base, rel=1e-9)
+    assert float(F.mse_loss(result.compact(X), y)) == pytest.approx(result.loss, rel=1e-9)
+    assert result.loss <= base * (1 + slack)
+    removed = compact.num_parameters() - result.compact.num_parameters()
+    assert result.removed["parameters"] == removed
+
+
+def test_a_useless_hidden_layer_is_removed_whole():
+    """Layer 1 feeds almost nothing: it goes, although none of its nodes is exactly dead."""
+    compact, X, _ = _problem([6, 16, 16, 1], 3)
+    widths = {0: len(compact.config["input_index"])}
+    with torch.no_grad():
+        for module, spec in zip(compact.layers, compact.config["layers"], strict=True):
+            start = 0
+            for s in spec["sources"]:
+                if s == 1:
+                    module.weight[:, start : start + widths[1]] *= 1e-6
+                start += widths[s]
+            widths[spec["layer"]] = spec["width"]
+        y = compact(X)
+    assert widths[1] > 0
+    result = structured_prune(compact, X, y, loss="mse", limit=1e-4 * float(y.var()))
+    assert 1 not in [spec["layer"] for spec in result.compact.config["layers"]]
+    assert result.compact.architecture.hidden_widths[0] == 0
+    assert result.compact.num_parameters() < compact.num_parameters()
+
+
+def test_the_parameter_budget_is_met_even_beyond_the_tolerance():
+    compact, X, y = _problem([6, 20, 20, 2], 5)
+    budget = mlp_parameters([6, 5, 2])
+    result = structured_prune(compact, X, y, loss="mse", limit=0.0, max_parameters=budget)
+    assert result.compact.num_parameters() <= budget
+    assert result.compact(X).shape == (len(X), 2)
+
+
+def test_a_loose_limit_removes_everything_but_the_output_biases():
+    compact, X, y = _problem([3, 8, 1], 0)
+    result = structured_prune(compact, X, y, loss="mse", limit=1e9, prune_inputs=True)
+    assert result.compact.num_parameters() == 1
+    torch.testing.assert_close(result.compact(X), y.mean(0).expand(len(X), 1).to(X),
+                               rtol=0, atol=float(y.std()) * 2)
+
+
+def test_bias_free_networks_and_bad_limits():
+    compact, X, y = _problem([4, 6, 6, 2], 1, bias=False)
+    base = float(F.mse_loss(compact(X), y))
+    result = structured_prune(compact, X, y, loss="mse", limit=base * 1.5)
+    assert all(not spec["bias"] for spec in result.compact.config["layers"])
+    assert result.loss <= base * 1.5
+    with pytest.raises(ConfigError, match="limit"):
+        structured_prune(compact, X, y, loss="mse", limit=float("nan"))
