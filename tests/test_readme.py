@@ -25,6 +25,8 @@ SKIP = {
     ("Benchmarks", "bash"): "benchmarks take minutes",
     ("Development", "bash"): "installs packages and runs this test suite",
     ("Layout", ""): "a file tree, not a command",
+    ("How good is the search", "bash"): "the quality suite takes about 15 minutes (its search is "
+                                        "tested in tests/search/test_quality.py)",
     ("How SPARCS compares", "bash"): "the quick suite takes minutes (sparcs compare's tiny preset "
                                      "is tested in tests/cli/test_compare.py)",
     ("On a Ray cluster", "bash"): "needs several machines (the ray backend is tested on a local "

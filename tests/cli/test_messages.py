@@ -41,13 +41,14 @@ def test_every_phase_prints_a_line_and_early_stopping_says_when_and_why(tmp_path
     data = regression_csv(tmp_path / "d.csv")
     code, _, err = run(capsys, "search", str(data), "--target", "y", "--out",
                        str(tmp_path / "run"), "--max-hidden", "4", "--epochs", "300",
-                       "--n-iter-no-change", "2", "--lr", "0.05", "--finetune-epochs", "2")
+                       "--n-iter-no-change", "2", "--lr", "0.05", "--finetune-epochs", "2",
+                       "--recruit-steps", "10")
     assert code == 0
     stopped = next(line for line in err.splitlines() if line.startswith("training: "))
     assert "stopped early after epoch" in stopped and "of 300" in stopped
     assert "had not improved for 2 epochs" in stopped and "kept epoch" in stopped
     for phase in ("pruning: choosing the eigenvalue threshold on",
-                  "pruning: threshold", "fine-tuning the pruned network: 2 epochs",
+                  "pruning: threshold", "fine-tuning the pruned network: up to 2 epochs",
                   "writing the model, metrics and figures"):
         assert phase in err
     history = json.loads((tmp_path / "run" / "history.json").read_text())

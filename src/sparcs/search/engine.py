@@ -311,7 +311,12 @@ def _fit_and_prune(
             say(f"fine-tuning the pruned network: up to {int(settings.finetune_epochs)} epochs")
             finetune_history = tune(compact, epochs=int(settings.finetune_epochs))
             losses["finetuned"] = _val_loss(compact, X_val, y_val, loss)
+    # Name the eigenvalue threshold the search chose, also where structured pruning started from
+    # the unthresholded export (whose read-out says 0).
     architecture = compact.architecture
+    if architecture is not None:
+        architecture = replace(architecture, threshold=threshold)
+        compact.architecture = architecture
     # Results live on the CPU so that fitted models pickle and load anywhere.
     net = net.to("cpu")
     compact = compact.to("cpu")

@@ -19,7 +19,9 @@ def run_sparcs(split: Split, settings: CompareSettings, device: torch.device) ->
     search = SearchSettings(
         max_hidden=tuple(settings.max_hidden), penalty=settings.penalty,
         epochs=settings.epochs, batch_size=settings.batch_size, lr=settings.lr,
-        prune_tolerance=settings.tolerance, validation_fraction=settings.validation_fraction,
+        # Every method shrinks within the same rule: a relative rise of validation loss.
+        prune_tolerance=settings.tolerance, tolerance_kind="loss",
+        validation_fraction=settings.validation_fraction,
         early_stopping=True, n_iter_no_change=settings.n_iter_no_change,
         finetune_epochs=settings.finetune_epochs, device=str(device), seed=split.seed,
     )
