@@ -161,9 +161,10 @@ def _pareto(rows: list[dict[str, Any]], methods: list[str],
             if lab not in labels:
                 handles.append(h)
                 labels.append(lab)
-    fig.legend(handles, labels, loc="upper center", ncol=min(len(labels), 7),
-               bbox_to_anchor=(0.5, 1.0 + 0.06 / nrows), fontsize=8)
-    fig.tight_layout()
+    # Below the panels, in one row, so that it covers no panel title.
+    fig.tight_layout(rect=(0, 0.14 / nrows, 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 8),
+               bbox_to_anchor=(0.5, 0.0), fontsize=8)
     return save_figure(fig, path, dpi=110)
 
 
