@@ -29,6 +29,8 @@ def test_unknown_option_exits_with_usage(capsys):
         (["--epochs", "0"], "epochs must be >= 1"),
         (["--samples", "3"], "samples must be from 10 to"),
         (["--noise", "nan"], "noise must be a finite number"),
+        (["--hidden", "0"], "hidden must hold widths >= 1"),
+        (["--hidden", "100000000,100000000"], "needs about"),  # refused before it is killed
     ],
 )
 def test_bad_settings_are_one_line_errors(capsys, flags, message):

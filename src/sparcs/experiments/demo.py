@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 
+from ..devices import check_training_memory
 from ..errors import ConfigError
 from ..pruning.spectral_prune import prune
 from ..spectral.network import SpectralNetwork
@@ -67,6 +68,10 @@ class DemoConfig:
             raise ConfigError(f"seed must be an integer from 0 to {MAX_SEED}, got {self.seed}")
         TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
                     penalty=self.penalty, seed=self.seed)  # validates them before any work
+        if not self.hidden or any(int(w) < 1 for w in self.hidden):
+            raise ConfigError(f"hidden must hold widths >= 1, got {self.hidden}")
+        # A huge width would be killed by the system mid-run, with no message.
+        check_training_memory([4, *self.hidden, 1], self.batch_size, self.samples, "cpu")
 
 
 def run_demo(config: DemoConfig, *, progress: bool = True) -> list[dict[str, Any]]:

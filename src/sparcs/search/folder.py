@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ..devices import resolve_device
+from ..devices import check_training_memory, resolve_device
 from ..errors import ConfigError, DataError, Interrupted, OutputExistsError, WriteError
 from ..estimators.linear import LogisticBaseline, RidgeBaseline
 from ..estimators.metrics import accuracy, log_loss, r2_score
@@ -150,31 +150,6 @@ def prepare_out(config: SearchConfig) -> OutputFolder:
     if not os.access(parent, os.W_OK | os.X_OK):
         raise ConfigError(f"cannot write the output folder {out}: {parent} is not writable")
     return folder
-
-
-def _total_memory(device: str) -> int | None:
-    """Bytes of memory on the device that will train, or None when unknown."""
-    try:
-        if resolve_device(device).type == "cuda":
-            import torch
-
-            return int(torch.cuda.mem_get_info()[1])
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError, RuntimeError):
-        return None
-
-
-def _check_memory(sizes: list[int], batch_size: int, n_rows: int, device: str) -> None:
-    """Refuse a maximal network that cannot fit in memory, before the system kills the run."""
-    params = sum(a * b for a, b in zip(sizes[1:], sizes[:-1], strict=True)) + sum(sizes)
-    rows = min(max(batch_size, 1), n_rows) + min(n_rows, 65536)  # a batch and an eval chunk
-    need = 4 * (4 * params + 6 * rows * sum(sizes))  # float32: weights, grads, Adam; activations
-    total = _total_memory(device)
-    if total is not None and need > total // 2:
-        raise ConfigError(
-            f"the maximal network {sizes} needs about {need / 2**30:.3g} GiB to train, more than "
-            f"half of this machine's {total / 2**30:.3g} GiB; lower --max-hidden or --batch-size"
-        )
 
 
 def _warn(text: str) -> None:
@@ -346,7 +321,7 @@ def _search(config: SearchConfig, folder: OutputFolder, log: Callable[..., None]
         f"{Path(config.data).name}: {len(targets)} rows, {data.X.shape[1]} features "
         f"({what}){dropped}; training on {len(train)}, testing on {len(test)}"
     )
-    _check_memory([data.X.shape[1] + 1, *config.max_hidden, len(classes) if classes else 1],
+    check_training_memory([data.X.shape[1] + 1, *config.max_hidden, len(classes) if classes else 1],
                   config.batch_size, len(train), config.device)
     fitted = fit_search(
         X_train, y_train, task=task, n_classes=len(classes) if classes else None,
