@@ -46,5 +46,6 @@ def check_training_memory(sizes: list[int], batch_size: int, n_rows: int, device
     if total is not None and need > total // 2:
         raise ConfigError(
             f"the maximal network {sizes} needs about {need / 2**30:.3g} GiB to train, more than "
-            f"half of this machine's {total / 2**30:.3g} GiB; lower the hidden widths or the batch size"
+            f"half of this machine's {total / 2**30:.3g} GiB; lower the hidden widths or the "
+            "batch size"
         )
