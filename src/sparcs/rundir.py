@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from .errors import OutputExistsError
+from .errors import Interrupted, OutputExistsError
 from .io import read_json, save_torch, write_json
 from .outfolder import MARKER, OutputFolder
 
@@ -82,6 +84,20 @@ class RunDir:
         if self.staged:
             self._folder.commit(self.path)
             self.path, self.staged = self.target, False
+
+    @contextmanager
+    def working(self) -> Iterator[RunDir]:
+        """The run's work: on success the staged replacement is put in place (:meth:`finish`);
+        on an error or Ctrl-C it is discarded (:meth:`abandon`), and Ctrl-C becomes
+        :class:`~sparcs.errors.Interrupted` saying what was kept where."""
+        try:
+            yield self
+            self.finish()
+        except KeyboardInterrupt:
+            raise Interrupted(self.abandon()) from None
+        except BaseException:
+            self.abandon()
+            raise
 
     def abandon(self) -> str:
         """Clean up after a failed or interrupted run; say, in words, what was kept where."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..devices import resolve_device
-from ..errors import ConfigError, Interrupted
+from ..errors import ConfigError
 from ..experiments.backends import BACKENDS, Backend
 from ..experiments.registry import EXPERIMENTS, load
 from ..io import read_json
@@ -131,14 +131,8 @@ def run(args: argparse.Namespace) -> int:
     if rundir.resumed:
         print(f"sparcs reproduce {args.experiment}: resuming the run in {out}")
     extra = {"backend": backend} if backend.name != "local" else {}
-    try:
+    with rundir.working():
         summary = module.run(config, rundir, device=device, progress=args.progress, **extra)
         summary = rundir.mark_done(summary)
-        rundir.finish()
-    except KeyboardInterrupt:
-        raise Interrupted(rundir.abandon()) from None
-    except BaseException:
-        rundir.abandon()
-        raise
     print_summary(args.experiment, rundir.path, summary)
     return 0

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 
 from ...devices import resolve_device
-from ...errors import ConfigError, Interrupted
+from ...errors import ConfigError
 from ...io import read_json, write_csv
 from ...progress import progress as progress_bar
 from ...rundir import RunDir
@@ -120,14 +120,8 @@ def run_compare(
     if len(set(names)) != len(names):
         raise ConfigError(f"two problems share a name: {names}")
     rundir = RunDir(out, settings.to_dict(), overwrite=overwrite, command="sparcs compare")
-    try:
+    with rundir.working():
         run = _run_trials(rundir, settings, problems, backend, progress=progress, log=log)
-        rundir.finish()
-    except KeyboardInterrupt:
-        raise Interrupted(rundir.abandon()) from None
-    except BaseException:
-        rundir.abandon()
-        raise
     run.path = rundir.path
     return run
 
