@@ -155,7 +155,7 @@ def test_evaluate_and_bad_input() -> None:
         fit_ensemble(ens, X, y[:, :10])
     with pytest.raises(ConfigError, match="penalty"):
         fit_ensemble(ens, X, y, penalty=torch.ones(5, dtype=F64))
-    with pytest.raises(ConfigError, match="early-stop"):
+    with pytest.raises(ConfigError, match="validation"):
         fit_ensemble(ens, X, y, config=TrainConfig(restore_best=True))
     with pytest.raises(ConfigError, match="num_models"):
         SpectralEnsemble(0, [3, 1])
@@ -202,3 +202,55 @@ def test_per_member_class_labels_match_fit() -> None:
 def test_integer_dtype_is_a_clear_error() -> None:
     with pytest.raises(ConfigError, match="floating-point torch dtype"):
         SpectralEnsemble(2, [2, 3, 1], dtype=torch.int32)
+
+
+@pytest.mark.parametrize("restore_best", [True, False])
+def test_members_early_stop_each_as_its_own_single_run(restore_best: bool) -> None:
+    # Very different penalties and starts make the members stop at different epochs; each must
+    # still equal fit() with its own penalty and start: same parameters, same records.
+    M, sizes = 4, [3, 8, 8, 1]
+    torch.manual_seed(3)
+    nets = [SpectralNetwork(sizes, bias=True, dtype=F64) for _ in range(M)]
+    ens = SpectralEnsemble.from_networks(nets)
+    X = torch.rand(90, 3, dtype=F64) * 2 - 1
+    y = torch.sin(3 * X[:, :1]) * X[:, 1:2] + 0.3 * torch.randn(90, 1, dtype=F64)
+    train, val = (X[:60], y[:60]), (X[60:], y[60:])
+    penalties = torch.tensor([0.0, 1e-3, 1e-1, 1.0], dtype=F64)
+    config = TrainConfig(epochs=60, batch_size=16, lr=3e-2, seed=5, restore_best=restore_best,
+                         n_iter_no_change=3, min_epochs=4)
+    history = fit_ensemble(ens, *train, config=config, penalty=penalties, validation=val)
+    stops = set()
+    for m, net in enumerate(nets):
+        single = fit(net, *train, config=dataclasses.replace(config, penalty=float(penalties[m])),
+                     validation=val)
+        member = history.member(m)
+        stops.add(len(single.loss))
+        assert len(member.loss) == len(single.loss)
+        assert member.best_epoch == single.best_epoch
+        assert _max_diff(ens.member(m), net) < 1e-9
+        assert member.val_loss == pytest.approx(single.val_loss, rel=1e-9)
+    assert len(stops) > 1  # the members really stopped at different epochs
+    assert min(stops) < config.epochs
+
+
+def test_early_stopping_ensemble_resumes_exactly() -> None:
+    M, sizes = 3, [2, 6, 1]
+    torch.manual_seed(1)
+    X, y = torch.rand(70, 2, dtype=F64), torch.rand(70, 1, dtype=F64)
+    config = TrainConfig(epochs=30, batch_size=16, lr=2e-2, seed=1, restore_best=True,
+                         n_iter_no_change=2)
+    penalties = torch.tensor([0.0, 1e-2, 1.0], dtype=F64)
+    nets = [SpectralNetwork(sizes, bias=True, dtype=F64) for _ in range(M)]
+    whole = SpectralEnsemble.from_networks(nets)
+    parts = SpectralEnsemble.from_networks(nets)
+    fit_ensemble(whole, X[:50], y[:50], config=config, penalty=penalties,
+                 validation=(X[50:], y[50:]))
+    saved: list[dict] = []
+    first = dataclasses.replace(config, epochs=3)
+    fit_ensemble(parts, X[:50], y[:50], config=first, penalty=penalties,
+                 validation=(X[50:], y[50:]), checkpoint=saved.append)
+    again = SpectralEnsemble.from_networks(nets)
+    fit_ensemble(again, X[:50], y[:50], config=config, penalty=penalties,
+                 validation=(X[50:], y[50:]), resume=saved[-1])
+    for m in range(M):
+        assert _max_diff(again.member(m), whole.member(m)) == 0.0

@@ -54,6 +54,8 @@ class _SparcsEstimator(BaseEstimator):
         history_: :class:`~sparcs.History` with the training loss per epoch (``history_.loss``;
             ``history_.best_epoch``: the epoch kept by early stopping).
         finetune_history_: the fine-tuning's :class:`~sparcs.History`, or None.
+        path_: with a regularization path, one record per member (penalty, seed, validation
+            values, parameters, hidden widths, ``selected``); empty without one.
         n_features_in_: number of input columns.
     """
 
@@ -73,6 +75,8 @@ class _SparcsEstimator(BaseEstimator):
         early_stopping: bool = True,
         n_iter_no_change: int | None = 10,
         recruit_steps: int = 300,
+        path_penalties: tuple[float, ...] = (),
+        path_seeds: int = 1,
         finetune_epochs: int = 20,
         standardize: bool = True,
         device: str = "auto",
@@ -92,6 +96,8 @@ class _SparcsEstimator(BaseEstimator):
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
         self.recruit_steps = recruit_steps
+        self.path_penalties = path_penalties
+        self.path_seeds = path_seeds
         self.finetune_epochs = finetune_epochs
         self.standardize = standardize
         self.device = device
@@ -110,6 +116,7 @@ class _SparcsEstimator(BaseEstimator):
         self.prune_threshold_ = fitted.threshold
         self.history_ = fitted.history
         self.finetune_history_ = fitted.finetune_history
+        self.path_ = fitted.path
 
     def _check_X(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "compact_")

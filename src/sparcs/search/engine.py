@@ -34,8 +34,9 @@ from ..pruning.spectral_prune import prune
 from ..pruning.structured import mlp_parameters, structured_prune
 from ..spectral.network import SpectralNetwork
 from ..training.finetune import finetune_compact
-from ..training.trainer import History, fit
+from ..training.trainer import History
 from ._data import Scaler, split_indices
+from .path import Member, train_members
 from .settings import SearchSettings
 
 __all__ = ["TASKS", "SearchResult", "class_probabilities", "fit_search", "run_model"]
@@ -54,7 +55,9 @@ class SearchResult:
     """A finished search: the trained network, its pruned compact form and how it was found.
 
     ``network`` is the trained, unpruned network; ``compact`` the pruned (and, with
-    ``finetune_epochs``, fine-tuned) model; ``finetune_history`` the fine-tuning's records.
+    ``finetune_epochs``, fine-tuned) model; ``finetune_history`` the fine-tuning's records;
+    ``path`` one record per member of a regularization path (penalty, seed, validation values
+    trained and pruned, parameters, hidden widths, which one was kept); empty without a path.
     """
 
     task: str
@@ -70,6 +73,7 @@ class SearchResult:
     n_validation: int = 0
     losses: dict[str, float] = field(default_factory=dict)
     finetune_history: History | None = None
+    path: list[dict] = field(default_factory=list)
 
     def outputs(self, X: np.ndarray, *, model: str = "compact") -> np.ndarray:
         """Targets (regression, original units) or logits (classification) for ``X``.
@@ -211,9 +215,9 @@ def _error_rate(pred: Tensor, target: Tensor) -> Tensor:
 
 
 def _criterion(
-    task: str, net: SpectralNetwork, val: tuple[Tensor, Tensor], settings: SearchSettings
-) -> tuple[Any, Tensor, float, float]:
-    """What pruning must keep: (loss, validation targets, limit on it, base value).
+    task: str, n_out: int, val: tuple[Tensor, Tensor], settings: SearchSettings
+) -> tuple[Any, Tensor, Callable[[float], float]]:
+    """What pruning must keep: (loss, validation targets, the limit for a best value).
 
     ``tolerance_kind="loss"`` allows a relative increase of the task loss; ``"metric"`` an
     absolute drop of the validation R² (an MSE increase of tol · Var(y) on the standardized
@@ -221,20 +225,24 @@ def _criterion(
     """
     X_val, y_val = val
     tol = float(settings.prune_tolerance)
-    n_out = net.out_features
     if settings.tolerance_kind == "metric" and task == "classification":
         codes = y_val.reshape(-1).long()
         target = (codes.reshape(-1, 1).to(X_val.dtype) if n_out == 1
                   else torch.nn.functional.one_hot(codes, n_out).to(X_val.dtype))
-        base = float(_error_rate(_outputs(net, X_val), target))
-        return _error_rate, target, base + tol, base
+        return _error_rate, target, lambda base: base + tol
     loss = _loss_name(task, n_out)
     target = y_val.reshape(-1, 1).to(X_val.dtype) if loss == "binary_cross_entropy" else y_val
-    base = _val_loss(net, X_val, target, loss)
     if settings.tolerance_kind == "metric":
         variance = float(y_val.reshape(len(y_val), -1).var(0, unbiased=False).mean())
-        return loss, target, base + tol * variance, base
-    return loss, target, base + tol * abs(base), base
+        return loss, target, lambda base: base + tol * variance
+    return loss, target, lambda base: base + tol * abs(base)
+
+
+def _value(net: nn.Module, X: Tensor, target: Tensor, criterion: Any) -> float:
+    """The pruning criterion of ``net`` on the validation rows (lower is better)."""
+    if isinstance(criterion, str):
+        return _val_loss(net, X, target, criterion)
+    return float(criterion(_outputs(net, X), target))
 
 
 def _fit_and_prune(
@@ -257,56 +265,64 @@ def _fit_and_prune(
             val = (val[0], val[1].reshape(-1, 1).to(X_train.dtype))
     # Without a validation part, pruning is judged on the training rows.
     X_val, y_val = val if val is not None else (X_train, y_train)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(settings.seed)
-        net = SpectralNetwork(sizes, bias=True, activation="relu")
-    net = net.to(device)
     config = settings.train_config(validation=val is not None)
     steps_per_epoch = max(1, math.ceil(len(X_train) / config.batch_size))
     config = replace(config, min_epochs=min(
         config.epochs, math.ceil(int(settings.recruit_steps) / steps_per_epoch)))
-    history = fit(
-        net, X_train, y_train, config=config, loss=loss, validation=val, progress=progress,
-    )
-    if not all(math.isfinite(v) for v in history.loss[-1:]):
+    members = train_members(sizes, (X_train, y_train), val, settings, config, loss=loss,
+                            device=device, progress=progress)
+    if not all(math.isfinite(v) for m in members for v in m.history.loss[-1:]):
         raise DataError(
             "training diverged (the loss became NaN or infinite); lower lr or standardize the data"
         )
     say = _say if progress else (lambda text: None)
-    say(f"training: {history.describe(int(settings.epochs))}")
+    if len(members) == 1:
+        say(f"training: {members[0].history.describe(int(settings.epochs))}")
+    else:
+        say(f"training: a path of {len(members)} networks (penalties × seeds), each stopped "
+            f"on its own validation loss")
 
+    chosen, path = members[0], []
     finetune_history: History | None = None
     curve: list[dict] = []
     threshold = 0.0
     losses: dict[str, float] = {}
     if settings.prune_tolerance is None:
-        compact = to_compact(net, 0.0)
+        compact = to_compact(chosen.network, 0.0)
     else:
         judged = f"{len(X_val)} validation rows" if val is not None else "the training rows"
-        say(f"pruning: choosing the eigenvalue threshold on {judged} ...")
-        criterion, target, limit, base = _criterion(task, net, (X_val, y_val), settings)
-        # prune() takes a relative tolerance; a zero base (no validation errors) gets a huge one,
-        # and its rule still keeps only thresholds with no errors at all.
-        relative = min((limit - base) / abs(base), 1e12) if base else 1e12
-        result = prune(net, X_val, target, tolerance=max(relative, 1e-12), loss=criterion)
-        say(f"pruning: threshold {float(result.threshold):.3g} keeps hidden widths "
-            f"{list(result.architecture.hidden_widths)} of {list(sizes[1:-1])}")
-        compact = result.compact
-        curve, threshold = list(result.curve), float(result.threshold)
-        losses = {"base": float(result.base_loss), "pruned": float(result.loss),
-                  "limit": float(limit)}
+        criterion, target, limit_of = _criterion(task, sizes[-1], (X_val, y_val), settings)
+        bases = [_value(m.network, X_val, target, criterion) for m in members]
+        limit = limit_of(min(bases))
         tune = partial(
             finetune_compact, X=X_train, y=y_train, validation=(X_val, y_val), loss=loss,
             batch_size=int(settings.batch_size), lr=float(settings.lr), seed=int(settings.seed),
             n_iter_no_change=settings.n_iter_no_change,
         )
+        best: tuple[int, float] | None = None
+        for member, base in zip(members, bases, strict=True):
+            record = {"penalty": member.penalty, "seed": member.seed,
+                      "epochs": len(member.history.loss), "trained": base, "selected": False}
+            path.append(record)
+            if base > limit:  # worse than the best member by more than the tolerance
+                continue
+            say(f"pruning{_which(member, members)}: choosing the eigenvalue threshold on "
+                f"{judged} ...")
+            pruned = _prune_member(member.network, X_val, target, criterion, base, limit,
+                                   sizes, tune, settings, say)
+            size = pruned[0].num_parameters()
+            value = _value(pruned[0], X_val, target, criterion)
+            widths = pruned[0].architecture.hidden_widths if pruned[0].architecture else ()
+            record.update(pruned=value, parameters=size, hidden_widths=list(widths))
+            if best is None or (size, value) < best:
+                best, chosen, (compact, curve, threshold, losses) = (size, value), member, pruned
+        path[members.index(chosen)]["selected"] = True
+        losses["limit"] = float(limit)
         if settings.prune_structure:
-            say("pruning: removing the nodes, skip blocks and layers that carry little ...")
-            compact = _prune_structure(
-                [compact, to_compact(net, 0.0)], X_val, target, criterion, limit, sizes, tune,
-                rounds=_PRUNE_ROUNDS, epochs=max(1, int(settings.finetune_epochs) // 5),
-            )
             losses["structured"] = _val_loss(compact, X_val, y_val, loss)
+        if len(members) > 1:
+            say(f"path: kept penalty {chosen.penalty:g}, seed {chosen.seed} — the smallest "
+                f"model within the tolerance ({best[0]} parameters)")
         if settings.finetune_epochs:
             say(f"fine-tuning the pruned network: up to {int(settings.finetune_epochs)} epochs")
             finetune_history = tune(compact, epochs=int(settings.finetune_epochs))
@@ -318,7 +334,7 @@ def _fit_and_prune(
         architecture = replace(architecture, threshold=threshold)
         compact.architecture = architecture
     # Results live on the CPU so that fitted models pickle and load anywhere.
-    net = net.to("cpu")
+    net = chosen.network.to("cpu")
     compact = compact.to("cpu")
     return SearchResult(
         task=task,
@@ -327,14 +343,43 @@ def _fit_and_prune(
         architecture=architecture,
         pruning_curve=curve,
         threshold=threshold,
-        history=history,
+        history=chosen.history,
         x_scaler=x_scaler,
         y_scaler=y_scaler,
         n_outputs=sizes[-1],
         n_validation=0 if val is None else len(val[0]),
         losses=losses,
         finetune_history=finetune_history,
+        path=path if len(members) > 1 else [],
     )
+
+
+def _which(member: Member, members: list[Member]) -> str:
+    return "" if len(members) == 1 else f" (penalty {member.penalty:g}, seed {member.seed})"
+
+
+def _prune_member(
+    net: SpectralNetwork, X_val: Tensor, target: Tensor, criterion: Any, base: float,
+    limit: float, sizes: list[int], tune: Callable[..., History], settings: SearchSettings,
+    say: Callable[[str], None],
+) -> tuple[nn.Module, list[dict], float, dict[str, float]]:
+    """Eigenvalue pruning and (with ``prune_structure``) structured pruning of one trained
+    network within ``limit``: (compact model, pruning curve, threshold, validation losses)."""
+    # prune() takes a tolerance relative to the network's own value; a zero base (no validation
+    # errors) gets a huge one, and its rule still keeps only thresholds within the limit.
+    relative = min((limit - base) / abs(base), 1e12) if base else 1e12
+    result = prune(net, X_val, target, tolerance=max(relative, 1e-12), loss=criterion)
+    say(f"pruning: threshold {float(result.threshold):.3g} keeps hidden widths "
+        f"{list(result.architecture.hidden_widths)} of {list(sizes[1:-1])}")
+    compact = result.compact
+    losses = {"base": float(result.base_loss), "pruned": float(result.loss)}
+    if settings.prune_structure:
+        say("pruning: removing the nodes, skip blocks and layers that carry little ...")
+        compact = _prune_structure(
+            [compact, to_compact(net, 0.0)], X_val, target, criterion, limit, sizes, tune,
+            rounds=_PRUNE_ROUNDS, epochs=max(1, int(settings.finetune_epochs) // 5),
+        )
+    return compact, list(result.curve), float(result.threshold), losses
 
 
 def _say(text: str) -> None:

@@ -390,6 +390,12 @@ def _write_outputs(
                 "widths": " ".join(str(w) for w in row.get("widths", []))
             } for row in fitted.pruning_curve
         ])
+    if fitted.path:
+        write_json(tmp / "path.json", fitted.path)
+        write_csv(tmp / "path.csv", [
+            {**row, "hidden_widths": " ".join(map(str, row.get("hidden_widths", [])))}
+            for row in fitted.path
+        ])
     write_json(tmp / "metrics.json", metrics)
     figures = _figures(tmp, fitted, config, log)
     search_report(config, fitted, metrics, figures).write(tmp / "report.md")

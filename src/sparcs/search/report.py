@@ -44,6 +44,22 @@ def training_note(fitted: SearchResult, epochs: int, finetune_epochs: int) -> st
     return note + "."
 
 
+def path_table(path: list[dict[str, Any]]) -> str:
+    """The members of a regularization path as a Markdown table; the kept one is marked."""
+    lines = ["Every (penalty, seed) pair was trained; each pruned within the same limit, and the "
+             "smallest kept (validation values: loss or error rate, lower is better).", "",
+             "| penalty | seed | epochs | trained | pruned | parameters | hidden widths | |",
+             "|---:|---:|---:|---:|---:|---:|---|---|"]
+    for row in path:
+        pruned = row.get("pruned")
+        lines.append(
+            f"| {row['penalty']:g} | {row['seed']} | {row['epochs']} | {row['trained']:.4g} | "
+            + (f"{pruned:.4g} | {row['parameters']} | {row['hidden_widths']}"
+               if pruned is not None else "– | – | outside the tolerance")
+            + f" | {'**kept**' if row['selected'] else ''} |")
+    return "\n".join(lines)
+
+
 def search_report(
     config: SearchConfig, fitted: SearchResult, metrics: dict, figures: list[str]
 ) -> Report:
@@ -68,6 +84,9 @@ def search_report(
     )
     report.heading("Found architecture")
     report.paragraph(f"```text\n{fitted.architecture}\n```")
+    if fitted.path:
+        report.heading("Regularization path")
+        report.paragraph(path_table(fitted.path))
     captions = {
         "architecture.png": ("Architecture", "Live layers and skip connections after pruning."),
         "pruning_curve.png": (

@@ -30,7 +30,9 @@ class SearchSettings:
     from. ``validation_fraction`` of the rows are held out for pruning.
 
     Pruning keeps the smallest model within ``prune_tolerance`` of the trained network on the
-    validation part (None: no pruning). With ``tolerance_kind="metric"`` (the default) that is
+    validation part (None: no pruning). With ``path_penalties`` or ``path_seeds``, several
+    networks are trained at once and the smallest pruned one within the tolerance of the best
+    is kept (see :mod:`sparcs.search.path`). With ``tolerance_kind="metric"`` (the default) that is
     an absolute drop of the validation R² (regression) or accuracy (classification): the
     smallest model within 0.01 of the trained one; with ``"loss"`` a relative increase of the
     validation loss (0.05 = 5 %, the paper's rule). Eigenvalue thresholding
@@ -83,6 +85,15 @@ class SearchSettings:
         300, "optimizer steps before early stopping judges the run, while the hidden layers "
         "switch on", metavar="N",
     )
+    path_penalties: tuple[float, ...] = _setting(
+        (), "a regularization path: penalties c trained side by side as one batched ensemble; "
+        "the smallest pruned model within the tolerance of the best one wins (empty: penalty "
+        "alone)", metavar="C,C",
+    )
+    path_seeds: int = _setting(
+        1, "starting points per penalty on the path (seeds seed, seed+1, ...): more than one "
+        "removes the luck of one initialization", metavar="N",
+    )
     finetune_epochs: int = _setting(
         20, "epochs of training the pruned compact model, keeping the epoch (the start "
         "included) that is best on validation", metavar="N",
@@ -116,6 +127,12 @@ class SearchSettings:
                 f"prune_tolerance must be a number > 0 (0.05 = 5 %) or None (no pruning), "
                 f"got {self.prune_tolerance!r}"
             )
+        self.path_penalties = self._penalties(self.path_penalties)
+        if isinstance(self.path_seeds, bool) or not (
+            isinstance(self.path_seeds, int | np.integer) and 1 <= self.path_seeds <= 1000
+        ):
+            raise ConfigError(f"path_seeds must be an integer from 1 to 1000, got "
+                              f"{self.path_seeds!r}")
         if self.tolerance_kind not in TOLERANCE_KINDS:
             raise ConfigError(
                 f"tolerance_kind must be one of {', '.join(TOLERANCE_KINDS)}, "
@@ -150,6 +167,31 @@ class SearchSettings:
         ):
             raise ConfigError(f"seed must be an integer from 0 to {MAX_SEED}, got {self.seed!r}")
         self.train_config()  # validates epochs, batch_size, lr, penalty, n_iter_no_change
+        if self.seed + int(self.path_seeds) - 1 > MAX_SEED:
+            raise ConfigError(f"seed + path_seeds - 1 must be at most {MAX_SEED}")
+
+    @staticmethod
+    def _penalties(value: Any) -> tuple[float, ...]:
+        if isinstance(value, int | float | np.number) and not isinstance(value, bool):
+            value = (value,)
+        try:
+            penalties = tuple(float(c) for c in value)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"path_penalties must be a list of numbers >= 0, got {value!r}"
+            ) from None
+        if any(isinstance(c, bool) for c in value) or not all(
+            c >= 0 and math.isfinite(c) for c in penalties
+        ):
+            raise ConfigError(f"path_penalties must hold finite numbers >= 0, got {value!r}")
+        if len(penalties) > 100:
+            raise ConfigError(f"path_penalties holds {len(penalties)} values; use at most 100")
+        return penalties
+
+    def path(self) -> list[tuple[float, int]]:
+        """The (penalty, seed) pairs the search trains: one pair without a path."""
+        penalties = self.path_penalties or (float(self.penalty),)
+        return [(c, int(self.seed) + j) for c in penalties for j in range(int(self.path_seeds))]
 
     def train_config(self, *, validation: bool = True) -> TrainConfig:
         """The training settings; early stopping only where a validation part exists."""
@@ -168,6 +210,7 @@ class SearchSettings:
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["max_hidden"] = list(self.max_hidden)
+        out["path_penalties"] = list(self.path_penalties)
         return out
 
     @classmethod

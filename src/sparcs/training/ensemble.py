@@ -42,31 +42,40 @@ class EnsembleHistory:
     penalty: list[Tensor] = field(default_factory=list)
     val_loss: list[Tensor] = field(default_factory=list)
     mean_abs_eigenvalues: list[Tensor] = field(default_factory=list)
+    # With early stopping, per member: epochs it ran before it stopped, and (with restore_best)
+    # the epoch whose parameters it kept. Empty without early stopping.
+    epochs_run: list[int] = field(default_factory=list)
+    best_epoch: list[int] = field(default_factory=list)
 
     def losses(self) -> Tensor:
         """Training loss as an ``(epochs, M)`` tensor."""
         return torch.stack(self.loss) if self.loss else torch.empty(0, 0)
 
     def member(self, m: int) -> History:
-        """Member ``m``'s records as the :class:`History` that :func:`fit` returns."""
+        """Member ``m``'s records as the :class:`History` that :func:`fit` returns (with early
+        stopping: only the epochs it ran before it stopped)."""
+        ran = self.epochs_run[m] if self.epochs_run else len(self.loss)
         return History(
-            loss=[float(t[m]) for t in self.loss],
-            penalty=[float(t[m]) for t in self.penalty],
-            val_loss=[float(t[m]) for t in self.val_loss],
-            mean_abs_eigenvalues=[t[:, m].tolist() for t in self.mean_abs_eigenvalues],
+            loss=[float(t[m]) for t in self.loss[:ran]],
+            penalty=[float(t[m]) for t in self.penalty[:ran]],
+            val_loss=[float(t[m]) for t in self.val_loss[:ran]],
+            mean_abs_eigenvalues=[t[:, m].tolist() for t in self.mean_abs_eigenvalues[:ran]],
+            best_epoch=self.best_epoch[m] if self.best_epoch else None,
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: [t.tolist() for t in getattr(self, k)]
-                for k in ("loss", "penalty", "val_loss", "mean_abs_eigenvalues")}
+        return {**{k: [t.tolist() for t in getattr(self, k)] for k in _RECORDS},
+                "epochs_run": list(self.epochs_run), "best_epoch": list(self.best_epoch)}
 
-    def state(self) -> dict[str, list[Tensor]]:
-        return {k: list(getattr(self, k))
-                for k in ("loss", "penalty", "val_loss", "mean_abs_eigenvalues")}
+    def state(self) -> dict[str, list[Any]]:
+        return {k: list(getattr(self, k)) for k in (*_RECORDS, "epochs_run", "best_epoch")}
 
     @classmethod
-    def from_state(cls, state: Mapping[str, list[Tensor]]) -> EnsembleHistory:
+    def from_state(cls, state: Mapping[str, list[Any]]) -> EnsembleHistory:
         return cls(**{k: list(v) for k, v in state.items()})
+
+
+_RECORDS = ("loss", "penalty", "val_loss", "mean_abs_eigenvalues")
 
 
 def _per_member_loss(loss: str | LossFn) -> Callable[[Tensor, Tensor], Tensor]:
@@ -171,6 +180,9 @@ def fit_ensemble(
             members see the same batch order, the one :func:`fit` uses for this seed.
         penalty: c per member, a float or an ``(M,)`` tensor; default ``config.penalty``.
         callback: ``callback(epoch, history)`` after every epoch (after any checkpoint).
+        config.restore_best, config.n_iter_no_change, config.min_epochs: early stopping of
+            each member on its own ``validation`` loss, by :func:`fit`'s rule: a member equals
+            the single run with its penalty and starting point (see ``EnsembleHistory.member``).
         checkpoint: ``checkpoint(state)`` every ``checkpoint_every`` epochs and after the last;
             on Ctrl-C also the last finished epoch if it was not saved yet. Pass a saved
             ``state`` as ``resume`` to continue exactly where it stopped.
@@ -182,10 +194,10 @@ def fit_ensemble(
     n = X.shape[-2]
     if config.drop_last and n < config.batch_size:
         raise ConfigError(f"drop_last with batch_size {config.batch_size} leaves no batch of {n}")
-    if getattr(config, "restore_best", False) or getattr(config, "n_iter_no_change", None):
+    watch = config.restore_best or config.n_iter_no_change is not None
+    if watch and validation is None:
         raise ConfigError(
-            "fit_ensemble does not early-stop: leave restore_best and n_iter_no_change unset "
-            "(members would stop at different epochs)"
+            "restore_best and n_iter_no_change watch the validation loss; pass validation=(X, y)"
         )
     if checkpoint_every < 1:
         raise ConfigError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
@@ -203,9 +215,20 @@ def fit_ensemble(
     generator = torch.Generator().manual_seed(config.seed)
     history = EnsembleHistory()
     start = 0
+    stopping: _MemberStopping | None = None
     if resume is not None:
         start = load_training_state(resume, ens, optimizer, generator, key="ensemble")
         history = EnsembleHistory.from_state(resume["history"])
+        if watch:
+            if "early_stopping" not in resume:
+                raise ConfigError(
+                    "the resume state was saved without early stopping; resume it with the "
+                    "restore_best and n_iter_no_change settings it was trained with"
+                )
+            stopping = _MemberStopping.from_state(resume["early_stopping"], config)
+    elif watch:
+        ens.eval()
+        stopping = _MemberStopping(ens, config, evaluate_ensemble(ens, *validation, loss=loss))
     shared_x = X.ndim == 2
 
     def losses(idx: Tensor) -> tuple[Tensor, Tensor]:
@@ -222,17 +245,96 @@ def fit_ensemble(
     def validate() -> None:
         history.val_loss.append(evaluate_ensemble(ens, *validation, loss=loss).cpu())
 
+    def early_stop() -> bool:
+        assert stopping is not None
+        done = stopping.update(ens, len(history.loss), history.val_loss[-1])
+        history.epochs_run, history.best_epoch = stopping.records()
+        return done
+
     def state(epoch: int) -> dict[str, Any]:
-        return training_state(epoch, ens, optimizer, generator, history.state(), key="ensemble")
+        extra = {"early_stopping": stopping.state()} if stopping is not None else {}
+        return training_state(epoch, ens, optimizer, generator, history.state(), key="ensemble",
+                              **extra)
 
     run_epochs(
         ens, optimizer, generator, n=n, config=config, penalty=c,
         hooks=EpochHooks(losses=losses, record=record, state=state,
-                         validate=validate if validation is not None else None),
+                         validate=validate if validation is not None else None,
+                         early_stop=early_stop if stopping is not None else None,
+                         stopped=lambda: stopping is not None and stopping.all_done()),
         device=X.device, start=start,
         callback=(lambda epoch: callback(epoch, history)) if callback is not None else None,
         checkpoint=checkpoint, checkpoint_every=checkpoint_every, progress=progress,
         desc="train ensemble",
     )
+    if stopping is not None:
+        stopping.finish(ens)
+        history.epochs_run, history.best_epoch = stopping.records()
     ens.eval()
     return history
+
+
+class _MemberStopping:
+    """Early stopping of every member on its own, by the rule :func:`sparcs.training.fit`
+    applies to one network. A member that has stopped keeps training with the others (the
+    stack moves as one), but its result is frozen: the state it ends with is the one it had at
+    its best epoch (``restore_best``) or when it stopped, so it equals a single run."""
+
+    def __init__(self, ens: SpectralEnsemble | None, config: TrainConfig, start: Tensor) -> None:
+        self.config = config
+        M = start.shape[0]
+        self.best = start.detach().to("cpu", torch.float64).clone()
+        self.stalled = torch.zeros(M, dtype=torch.long)
+        self.best_epoch = torch.zeros(M, dtype=torch.long)
+        self.ran = torch.zeros(M, dtype=torch.long)
+        self.done = torch.zeros(M, dtype=torch.bool)
+        self.kept = _snapshot(ens) if ens is not None else {}
+
+    def update(self, ens: SpectralEnsemble, epoch: int, val: Tensor) -> bool:
+        """Judge epoch ``epoch`` (counted from 1) with validation losses ``val``; return
+        whether every member has stopped."""
+        active = ~self.done
+        val = val.to(torch.float64)
+        # Until min_epochs every epoch counts as the best so far, as in fit().
+        improved = active & ((val < self.best) | (epoch <= self.config.min_epochs))
+        self.best = torch.where(improved, val, self.best)
+        self.best_epoch = torch.where(improved, epoch, self.best_epoch)
+        self.stalled = torch.where(improved, 0, self.stalled + active.long())
+        self.ran = torch.where(active, epoch, self.ran)
+        copy = improved if self.config.restore_best else active
+        if bool(copy.any()):
+            with torch.no_grad():
+                for key, value in ens.state_dict().items():
+                    rows = copy.to(value.device)
+                    self.kept[key][rows] = value.detach()[rows]
+        patience = self.config.n_iter_no_change
+        if patience is not None:
+            self.done = self.done | (active & (self.stalled >= patience))
+        return self.all_done()
+
+    def all_done(self) -> bool:
+        return self.config.n_iter_no_change is not None and bool(self.done.all())
+
+    def finish(self, ens: SpectralEnsemble) -> None:
+        ens.load_state_dict(self.kept)
+
+    def records(self) -> tuple[list[int], list[int]]:
+        best = self.best_epoch.tolist() if self.config.restore_best else []
+        return self.ran.tolist(), best
+
+    def state(self) -> dict[str, Any]:
+        return {"best": self.best.clone(), "stalled": self.stalled.clone(),
+                "best_epoch": self.best_epoch.clone(), "ran": self.ran.clone(),
+                "done": self.done.clone(), "kept": {k: v.clone() for k, v in self.kept.items()}}
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any], config: TrainConfig) -> _MemberStopping:
+        out = cls(None, config, state["best"])
+        out.stalled, out.best_epoch = state["stalled"].clone(), state["best_epoch"].clone()
+        out.ran, out.done = state["ran"].clone(), state["done"].clone()
+        out.kept = {k: v.clone() for k, v in state["kept"].items()}
+        return out
+
+
+def _snapshot(ens: torch.nn.Module) -> dict[str, Tensor]:
+    return {k: v.detach().clone() for k, v in ens.state_dict().items()}

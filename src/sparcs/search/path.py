@@ -1,0 +1,73 @@
+"""Training the candidates of one search: a single network, or a regularization path.
+
+A path is every pair of a penalty from ``path_penalties`` and a starting point from
+``path_seeds`` seeds, trained side by side as one batched :class:`SpectralEnsemble`. Each member
+early-stops on its own validation loss, so it ends exactly where a single run with its penalty and
+start would (:func:`sparcs.training.ensemble.fit_ensemble`). The engine then prunes every member
+and keeps the smallest model within the tolerance of the best: model selection by
+cross-validation, over architectures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from ..spectral.ensemble import SpectralEnsemble
+from ..spectral.network import SpectralNetwork
+from ..training.ensemble import fit_ensemble
+from ..training.trainer import History, TrainConfig, fit
+from .settings import SearchSettings
+
+__all__ = ["Member", "train_members"]
+
+
+@dataclass
+class Member:
+    """One trained candidate: its penalty c, the seed of its starting point, the network and its
+    training records."""
+
+    penalty: float
+    seed: int
+    network: SpectralNetwork
+    history: History
+
+
+def initial_network(sizes: list[int], seed: int, device: torch.device,
+                    dtype: torch.dtype = torch.float32) -> SpectralNetwork:
+    """The perceptron start of the search, drawn from ``seed`` (the global RNG is left alone)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = SpectralNetwork(sizes, bias=True, activation="relu")
+    return net.to(device=device, dtype=dtype)
+
+
+def train_members(
+    sizes: list[int],
+    train: tuple[Tensor, Tensor],
+    val: tuple[Tensor, Tensor] | None,
+    settings: SearchSettings,
+    config: TrainConfig,
+    *,
+    loss: str,
+    device: torch.device,
+    progress: bool,
+    dtype: torch.dtype = torch.float32,
+) -> list[Member]:
+    """Train every (penalty, seed) pair of ``settings.path()`` with ``config``; one pair is a
+    plain :func:`fit`. All members see the same data split and batch order (``settings.seed``)."""
+    pairs = settings.path()
+    nets = [initial_network(sizes, seed, device, dtype) for _, seed in pairs]
+    if len(pairs) == 1:
+        history = fit(nets[0], *train, config=config, loss=loss, validation=val,
+                      progress=progress)
+        return [Member(pairs[0][0], pairs[0][1], nets[0], history)]
+    ensemble = SpectralEnsemble.from_networks(nets)
+    penalties = torch.tensor([c for c, _ in pairs], dtype=ensemble.eigenvalues[0].dtype,
+                             device=device)
+    history = fit_ensemble(ensemble, *train, config=config, penalty=penalties, loss=loss,
+                           validation=val, progress=progress)
+    return [Member(c, seed, ensemble.member(m), history.member(m))
+            for m, (c, seed) in enumerate(pairs)]
