@@ -215,6 +215,7 @@ def prune(
     tolerance: float = 0.05,
     loss: str | LossFn = "mse",
     num_thresholds: int = 50,
+    sweep_top_k: bool = True,
     progress: bool = False,
 ) -> PruneResult:
     """The smallest network (fewest compact parameters; ties → larger threshold) whose relative
@@ -222,7 +223,8 @@ def prune(
 
     After the coarse threshold sweep of :func:`pruning_curve`, the thresholds between the chosen
     one and the next grid value are searched by bisection, so the choice is not limited by the
-    grid's resolution.
+    grid's resolution. ``sweep_top_k=False`` leaves the top-k sweep (which only the curve
+    shows) out of the curve, halving the work.
     """
     if (
         isinstance(tolerance, bool)
@@ -239,7 +241,8 @@ def prune(
             f"the unpruned network's validation loss is {base}, so no pruning threshold can be "
             "chosen; check the network for diverged (NaN or infinite) parameters or outputs"
         )
-    curve = pruning_curve(net, X, y, loss=loss, num_thresholds=num_thresholds, progress=progress)
+    curve = pruning_curve(net, X, y, loss=loss, num_thresholds=num_thresholds,
+                          top_k=None if sweep_top_k else [], progress=progress)
     rows = [r for r in curve if r["mode"] == "threshold"]
     best = _best(rows, tolerance)
     # Refine between the chosen threshold and the next grid threshold, assuming the loss grows

@@ -368,7 +368,8 @@ def _prune_member(
     # prune() takes a tolerance relative to the network's own value; a zero base (no validation
     # errors) gets a huge one, and its rule still keeps only thresholds within the limit.
     relative = min((limit - base) / abs(base), 1e12) if base else 1e12
-    result = prune(net, X_val, target, tolerance=max(relative, 1e-12), loss=criterion)
+    result = prune(net, X_val, target, tolerance=max(relative, 1e-12), loss=criterion,
+                   sweep_top_k=False)
     say(f"pruning: threshold {float(result.threshold):.3g} keeps hidden widths "
         f"{list(result.architecture.hidden_widths)} of {list(sizes[1:-1])}")
     compact = result.compact
