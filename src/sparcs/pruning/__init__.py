@@ -10,7 +10,7 @@ from .architecture import Architecture, architecture_of
 from .compact import CompactNetwork, to_compact
 from .paths import path_strength, path_strength_from, path_tensor
 from .spectral_prune import PruneResult, prune, pruning_curve
-from .structured import StructuredResult, structured_prune
+from .structured import StructuredResult, prune_in_rounds, structured_prune
 
 __all__ = [
     "Architecture",
@@ -22,6 +22,7 @@ __all__ = [
     "path_strength_from",
     "path_tensor",
     "prune",
+    "prune_in_rounds",
     "pruning_curve",
     "structured_prune",
     "to_compact",

@@ -29,7 +29,9 @@ from __future__ import annotations
 import copy
 import itertools
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -41,7 +43,7 @@ from ..spectral.activations import ACTIVATIONS
 from .architecture import Architecture
 from .compact import CompactNetwork
 
-__all__ = ["StructuredResult", "mlp_parameters", "structured_prune"]
+__all__ = ["StructuredResult", "mlp_parameters", "prune_in_rounds", "structured_prune"]
 
 
 @dataclass
@@ -412,3 +414,36 @@ def structured_prune(
         compact=_assemble(current, model), base_loss=base, loss=current_loss, limit=float(limit),
         removed=removed, steps=steps,
     )
+
+
+def prune_in_rounds(
+    candidates: Sequence[CompactNetwork],
+    X_val: Tensor,
+    y_val: Tensor,
+    *,
+    loss: str | LossFn,
+    limit: float,
+    tune: Callable[[CompactNetwork], Any] | None = None,
+    rounds: int = 3,
+    max_parameters: int | None = None,
+) -> CompactNetwork:
+    """:func:`structured_prune` of each candidate, keeping the smallest result (ties: lower
+    loss); then up to ``rounds`` times: ``tune(model)`` (a short fine-tuning, in place, which
+    lowers the loss below the limit again) and prune once more, while that still shrinks the
+    model by at least a tenth. Candidates are typically the eigenvalue-pruned and the unpruned
+    export of one trained network: which of them prunes smaller depends on the network.
+    """
+    if not candidates:
+        raise ConfigError("prune_in_rounds needs at least one candidate model")
+    results = [structured_prune(c, X_val, y_val, loss=loss, limit=limit,
+                                max_parameters=max_parameters) for c in candidates]
+    best = min(results, key=lambda r: (r.compact.num_parameters(), r.loss)).compact
+    for _ in range(rounds if tune is not None else 0):
+        size = best.num_parameters()
+        tune(best)
+        again = structured_prune(best, X_val, y_val, loss=loss, limit=limit,
+                                 max_parameters=max_parameters).compact
+        if again.num_parameters() > 0.9 * size:
+            break
+        best = again
+    return best

@@ -31,7 +31,7 @@ from ..estimators.metrics import softmax
 from ..losses import mean_loss, resolve_loss
 from ..pruning.compact import to_compact
 from ..pruning.spectral_prune import prune
-from ..pruning.structured import mlp_parameters, structured_prune
+from ..pruning.structured import mlp_parameters, prune_in_rounds
 from ..spectral.network import SpectralNetwork
 from ..training.finetune import finetune_compact
 from ..training.trainer import History
@@ -376,9 +376,10 @@ def _prune_member(
     losses = {"base": float(result.base_loss), "pruned": float(result.loss)}
     if settings.prune_structure:
         say("pruning: removing the nodes, skip blocks and layers that carry little ...")
-        compact = _prune_structure(
-            [compact, to_compact(net, 0.0)], X_val, target, criterion, limit, sizes, tune,
-            rounds=_PRUNE_ROUNDS, epochs=max(1, int(settings.finetune_epochs) // 5),
+        compact = prune_in_rounds(
+            [compact, to_compact(net, 0.0)], X_val, target, loss=criterion, limit=limit,
+            tune=partial(tune, epochs=max(1, int(settings.finetune_epochs) // 5)),
+            rounds=_PRUNE_ROUNDS, max_parameters=mlp_parameters(sizes),
         )
     return compact, list(result.curve), float(result.threshold), losses
 
@@ -386,30 +387,6 @@ def _prune_member(
 def _say(text: str) -> None:
     """A line on stderr between the progress bars, so that no phase runs silently."""
     print(text, file=sys.stderr, flush=True)
-
-
-def _prune_structure(
-    candidates: list[nn.Module], X_val: Tensor, target: Tensor, criterion: Any, limit: float,
-    sizes: list[int], tune: Callable[..., History], *, rounds: int, epochs: int,
-) -> nn.Module:
-    """Structured pruning (:func:`sparcs.pruning.structured.structured_prune`) of each candidate
-    compact model, keeping the smallest; then up to ``rounds`` times: fine-tune for ``epochs``
-    (which lowers the loss below the limit again) and prune once more, while that still shrinks
-    the model by at least a tenth. Never larger than the plain MLP of the same widths.
-    """
-    budget = mlp_parameters(sizes)
-    results = [structured_prune(c, X_val, target, loss=criterion, limit=limit,
-                                max_parameters=budget) for c in candidates]
-    best = min(results, key=lambda r: (r.compact.num_parameters(), r.loss)).compact
-    for _ in range(rounds if epochs else 0):
-        size = best.num_parameters()
-        tune(best, epochs=epochs)
-        again = structured_prune(best, X_val, target, loss=criterion, limit=limit,
-                                 max_parameters=budget).compact
-        if again.num_parameters() > 0.9 * size:
-            break
-        best = again
-    return best
 
 
 @torch.no_grad()

@@ -115,6 +115,8 @@ def write_report(config: Config, results: dict[str, Any], study_rows: list[dict[
         "lower linear score).",
     ]
     for key, what in (("structured", f"within the same {config.tolerance:.0%} tolerance"),
+                      ("r2_drop_0.01", "within a validation R² drop of 0.01 (the search's "
+                       "default rule)"),
                       ("smallest_r2_0.98", "to the smallest model with validation R² ≥ 0.98")):
         if key in results:
             st = results[key]
