@@ -1,7 +1,8 @@
 """How good is the default search? SparcsRegressor/SparcsClassifier with default settings
 against ridge/logistic regression, a target-standardized (200, 200) MLP with early stopping and
 HistGradientBoosting, on scikit-learn's bundled datasets, generated problems (Friedman 1–3,
-non-linear make_classification) and teacher networks of known depth and width.
+non-linear make_classification) and teacher networks of known depth and width; also the
+regularization-path variant (``sparcs_path``: three penalties as one batched ensemble).
 
 Every seed draws its own 80/20 train/test split (stratified for classification) and its own
 initializations. Writes one row per (dataset, model, seed) to ``<out>/rows.csv`` and
@@ -28,7 +29,10 @@ import numpy as np
 import torch
 
 ROWS = 2000  # generated problems; bundled sets are used whole (all are smaller than 2000 rows)
-MODELS = ("sparcs", "linear", "mlp", "hgb")
+MODELS = ("sparcs", "linear", "mlp", "hgb", "sparcs_path")
+# The regularization-path variant: three penalties trained as one batched ensemble, the smallest
+# pruned member within the tolerance of the best kept.
+PATH = {"path_penalties": (1e-5, 1e-4, 1e-3)}
 
 
 def teacher(depth: int, width: int, *, dim: int = 8, rows: int = ROWS, noise: float = 0.05,
@@ -98,9 +102,10 @@ def make_model(kind: str, task: str, seed: int) -> Any:
     from sparcs import SparcsClassifier, SparcsRegressor
 
     reg = task == "regression"
-    if kind == "sparcs":
+    if kind in ("sparcs", "sparcs_path"):
+        extra = PATH if kind == "sparcs_path" else {}
         return (SparcsRegressor if reg else SparcsClassifier)(
-            random_state=seed, device="cpu", **SPARCS_OPTIONS)
+            random_state=seed, device="cpu", **{**SPARCS_OPTIONS, **extra})
     if kind == "linear":
         if reg:
             return make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-3, 3, 13)))
@@ -118,7 +123,7 @@ def make_model(kind: str, task: str, seed: int) -> Any:
 
 def describe(kind: str, model: Any, n_features: int, n_out: int) -> dict[str, Any]:
     """Parameters and hidden widths of a fitted model (None where it has no such notion)."""
-    if kind == "sparcs":
+    if kind in ("sparcs", "sparcs_path"):
         return {"parameters": model.compact_.num_parameters(),
                 "hidden": [w for w in model.architecture_.hidden_widths if w]}
     if kind == "linear":
@@ -192,10 +197,11 @@ def summarize(rows: list[dict]) -> tuple[list[dict], list[str]]:
                 entry[f"{m}_metric"], entry[f"{m}_std"] = mean, std
                 entry[f"{m}_seconds"] = statistics.fmean(r["seconds"] for r in rs)
         sp, mlp, lin = by["sparcs"], by["mlp"], by["linear"]
-        if sp:
-            entry["sparcs_params"] = statistics.median(r["parameters"] for r in sp)
-            entry["sparcs_hidden"] = " / ".join(
-                "x".join(map(str, r["hidden"])) or "linear" for r in sp)
+        for m in ("sparcs", "sparcs_path"):
+            if by[m]:
+                entry[f"{m}_params"] = statistics.median(r["parameters"] for r in by[m])
+                entry[f"{m}_hidden"] = " / ".join(
+                    "x".join(map(str, r["hidden"])) or "linear" for r in by[m])
         if sp and mlp:
             entry["time_ratio"] = entry["sparcs_seconds"] / entry["mlp_seconds"]
             ratios.append(entry["time_ratio"])
@@ -256,6 +262,21 @@ def markdown(table: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def path_markdown(table: list[dict]) -> str:
+    """The default search next to the regularization-path variant, where both ran."""
+    lines = ["| dataset | SPARCS | SPARCS path | params | path params | hidden widths (path) | "
+             "SPARCS s | path s |", "|---|---|---|---|---|---|---|---|"]
+    for e in table:
+        if "sparcs_path_metric" not in e or "sparcs_metric" not in e:
+            continue
+        lines.append(
+            f"| {e['dataset']} | {e['sparcs_metric']:.3f} ± {e['sparcs_std']:.3f} | "
+            f"{e['sparcs_path_metric']:.3f} ± {e['sparcs_path_std']:.3f} | "
+            f"{e['sparcs_params']} | {e['sparcs_path_params']} | {e['sparcs_path_hidden']} | "
+            f"{e['sparcs_seconds']:.1f} | {e['sparcs_path_seconds']:.1f} |")
+    return "\n".join(lines) if len(lines) > 2 else ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", default=",".join(DATASETS))
@@ -282,6 +303,9 @@ def main() -> None:
         writer.writeheader()
         writer.writerows(rows)
     text = markdown(table) + "\n\n" + "\n".join(f"- {c}" for c in checks)
+    if path_markdown(table):
+        text += "\n\nRegularization path (" + ", ".join(
+            f"{k}={v}" for k, v in PATH.items()) + "):\n\n" + path_markdown(table)
     (out / "summary.md").write_text(text + "\n")
     print(text)
 

@@ -127,6 +127,25 @@ def test_early_stopping_and_finetune_flags_reach_the_run_and_its_record(tmp_path
     assert "--n-iter-no-change none" in line
 
 
+def test_regularization_path_flags_write_the_members_and_repeat(tmp_path):
+    data = make_csv(tmp_path / "d.csv")
+    code, out = search(tmp_path, data, "--target", "target", "--path-penalties", "1e-4,1e-2",
+                       "--path-seeds", "2")
+    assert code == 0
+    path = json.loads((out / "path.json").read_text())
+    assert [(r["penalty"], r["seed"]) for r in path] == [
+        (1e-4, 0), (1e-4, 1), (1e-2, 0), (1e-2, 1)]
+    assert sum(r["selected"] for r in path) == 1
+    assert (out / "path.csv").read_text().count("\n") == 5
+    assert "## Regularization path" in (out / "report.md").read_text()
+    config = json.loads((out / "config.json").read_text())
+    assert config["path_penalties"] == [1e-4, 1e-2] and config["path_seeds"] == 2
+    assert "--path-penalties 0.0001,0.01 --path-seeds 2" in SearchConfig(
+        **{k: v for k, v in config.items() if k != "sparcs_version"}).command_line()
+    assert main(["search", str(data), "--path-penalties", "1e-4,-1", "--out",
+                 str(tmp_path / "bad")]) == 2
+
+
 def test_existing_result_is_refused_then_overwritten(tmp_path, capsys):
     data = make_csv(tmp_path / "data.csv", n=60)
     code, out = search(tmp_path, data, "--target", "target", "--epochs", "2")

@@ -70,7 +70,7 @@ def test_path_keeps_the_smallest_member_within_the_limit() -> None:
     path = model.path_
     assert len(path) == 4 and sum(r["selected"] for r in path) == 1
     limit = model._fit.losses["limit"]
-    eligible = [r for r in path if "parameters" in r]
+    eligible = [r for r in path if r["parameters"] is not None]
     assert eligible and all(r["pruned"] <= limit * (1 + 1e-6) for r in eligible)
     kept = next(r for r in path if r["selected"])
     assert kept["parameters"] == min(r["parameters"] for r in eligible)

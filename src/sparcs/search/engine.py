@@ -302,7 +302,8 @@ def _fit_and_prune(
         best: tuple[int, float] | None = None
         for member, base in zip(members, bases, strict=True):
             record = {"penalty": member.penalty, "seed": member.seed,
-                      "epochs": len(member.history.loss), "trained": base, "selected": False}
+                      "epochs": len(member.history.loss), "trained": base, "pruned": None,
+                      "parameters": None, "hidden_widths": [], "selected": False}
             path.append(record)
             if base > limit:  # worse than the best member by more than the tolerance
                 continue
