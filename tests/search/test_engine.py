@@ -165,6 +165,8 @@ def test_fit_search_early_stops_and_finetunes():
     assert set(fitted.losses) == {"base", "pruned", "limit", "structured", "finetuned"}
     tuned = fitted.finetune_history
     assert 1 <= len(tuned.loss) <= 10
+    # the fine-tunings between structured-pruning rounds: 2 epochs each, up to 3 rounds
+    assert 1 <= fitted.pruning_epochs <= 6
     # fine-tuning never ends worse on validation than it began
     assert fitted.losses["finetuned"] <= fitted.losses["structured"]
     assert fitted.losses["structured"] <= fitted.losses["limit"] * (1 + 1e-6)

@@ -57,7 +57,8 @@ class SearchResult:
     ``network`` is the trained, unpruned network; ``compact`` the pruned (and, with
     ``finetune_epochs``, fine-tuned) model; ``finetune_history`` the fine-tuning's records;
     ``path`` one record per member of a regularization path (penalty, seed, validation values
-    trained and pruned, parameters, hidden widths, which one was kept); empty without a path.
+    trained and pruned, parameters, hidden widths, which one was kept); empty without a path;
+    ``pruning_epochs`` the fine-tuning epochs run between structured-pruning rounds (all members).
     """
 
     task: str
@@ -74,6 +75,7 @@ class SearchResult:
     losses: dict[str, float] = field(default_factory=dict)
     finetune_history: History | None = None
     path: list[dict] = field(default_factory=list)
+    pruning_epochs: int = 0
 
     def outputs(self, X: np.ndarray, *, model: str = "compact") -> np.ndarray:
         """Targets (regression, original units) or logits (classification) for ``X``.
@@ -300,6 +302,7 @@ def _fit_and_prune(
             n_iter_no_change=settings.n_iter_no_change,
         )
         best: tuple[int, float] | None = None
+        pruning_epochs: list[int] = []
         for member, base in zip(members, bases, strict=True):
             record = {"penalty": member.penalty, "seed": member.seed,
                       "epochs": len(member.history.loss), "trained": base, "pruned": None,
@@ -310,7 +313,7 @@ def _fit_and_prune(
             say(f"pruning{_which(member, members)}: choosing the eigenvalue threshold on "
                 f"{judged} ...")
             pruned = _prune_member(member.network, X_val, target, criterion, base, limit,
-                                   sizes, tune, settings, say)
+                                   sizes, tune, settings, say, pruning_epochs)
             size = pruned[0].num_parameters()
             value = _value(pruned[0], X_val, target, criterion)
             widths = pruned[0].architecture.hidden_widths if pruned[0].architecture else ()
@@ -352,6 +355,7 @@ def _fit_and_prune(
         losses=losses,
         finetune_history=finetune_history,
         path=path if len(members) > 1 else [],
+        pruning_epochs=sum(pruning_epochs) if settings.prune_tolerance is not None else 0,
     )
 
 
@@ -362,10 +366,11 @@ def _which(member: Member, members: list[Member]) -> str:
 def _prune_member(
     net: SpectralNetwork, X_val: Tensor, target: Tensor, criterion: Any, base: float,
     limit: float, sizes: list[int], tune: Callable[..., History], settings: SearchSettings,
-    say: Callable[[str], None],
+    say: Callable[[str], None], epochs_run: list[int],
 ) -> tuple[nn.Module, list[dict], float, dict[str, float]]:
     """Eigenvalue pruning and (with ``prune_structure``) structured pruning of one trained
-    network within ``limit``: (compact model, pruning curve, threshold, validation losses)."""
+    network within ``limit``: (compact model, pruning curve, threshold, validation losses).
+    The epochs of each fine-tuning between pruning rounds are appended to ``epochs_run``."""
     # prune() takes a tolerance relative to the network's own value; a zero base (no validation
     # errors) gets a huge one, and its rule still keeps only thresholds within the limit.
     relative = min((limit - base) / abs(base), 1e12) if base else 1e12
@@ -377,9 +382,10 @@ def _prune_member(
     losses = {"base": float(result.base_loss), "pruned": float(result.loss)}
     if settings.prune_structure:
         say("pruning: removing the nodes, skip blocks and layers that carry little ...")
+        round_epochs = max(1, int(settings.finetune_epochs) // 5)
         compact = prune_in_rounds(
             [compact, to_compact(net, 0.0)], X_val, target, loss=criterion, limit=limit,
-            tune=partial(tune, epochs=max(1, int(settings.finetune_epochs) // 5)),
+            tune=lambda model: epochs_run.append(len(tune(model, epochs=round_epochs).loss)),
             rounds=_PRUNE_ROUNDS, max_parameters=mlp_parameters(sizes),
         )
     return compact, list(result.curve), float(result.threshold), losses

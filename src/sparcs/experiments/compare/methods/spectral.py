@@ -30,6 +30,8 @@ def run_sparcs(split: Split, settings: CompareSettings, device: torch.device) ->
     fitted = fit_search(split.X_fit, split.y_fit, task=p.task, n_classes=p.n_classes,
                         settings=search)
     tuned = fitted.finetune_history
-    epochs = len(fitted.history.loss) + (len(tuned.loss) if tuned is not None else 0)
+    # Training, the fine-tunings between structured-pruning rounds and the final fine-tuning.
+    epochs = (len(fitted.history.loss) + fitted.pruning_epochs
+              + (len(tuned.loss) if tuned is not None else 0))
     return [Outcome("sparcs", fitted.outputs, compact_size(fitted.compact, len(search.max_hidden)),
                     trainings=1, epochs=epochs, details={"validation_loss": fitted.losses})]
