@@ -27,7 +27,7 @@ from typing import Any
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from search_quality import mlp_parameters, teacher
+from search_quality import mlp_parameters, save_rows, teacher
 
 WIDTHS = (4, 8, 16, 32, 64, 128)
 DEPTHS = (1, 2, 3)
@@ -81,10 +81,7 @@ def run(teachers: list[int], seeds: list[int], out: Path) -> list[dict]:
                 rows.append(row)
                 print(f"teacher{depth} {kind:12s} seed {seed}: R² {row['r2']:.4f} "
                       f"params {row['parameters']} hidden {row['hidden']}", flush=True)
-                out.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(".tmp")
-                tmp.write_text(json.dumps(rows, indent=1))
-                tmp.replace(path)
+                save_rows(path, rows)
     return rows
 
 

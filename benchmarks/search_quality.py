@@ -171,11 +171,16 @@ def run(datasets: list[str], models: list[str], seeds: list[int], out: Path) -> 
                 print(f"{name:14s} {kind:7s} seed {seed}: {row['metric']:.4f}  "
                       f"{row['seconds']:6.2f}s  params {row['parameters']}  "
                       f"hidden {row['hidden']}", flush=True)
-                out.mkdir(parents=True, exist_ok=True)
-                tmp = done_path.with_suffix(".tmp")
-                tmp.write_text(json.dumps(rows, indent=1))
-                tmp.replace(done_path)
+                save_rows(done_path, rows)
     return rows
+
+
+def save_rows(path: Path, rows: list[dict]) -> None:
+    """Write the finished rows atomically, so an interrupted run resumes from them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(rows, indent=1))
+    tmp.replace(path)
 
 
 def _ms(values: list[float]) -> tuple[float, float]:
