@@ -30,6 +30,7 @@ from ..errors import ConfigError, DataError
 from ..estimators.metrics import softmax
 from ..losses import mean_loss, resolve_loss
 from ..pruning.compact import to_compact
+from ..pruning.liveness import thresholded_eigenvalues
 from ..pruning.spectral_prune import prune
 from ..pruning.structured import mlp_parameters, prune_in_rounds
 from ..spectral.network import SpectralNetwork
@@ -335,7 +336,11 @@ def _fit_and_prune(
     # the unthresholded export (whose read-out says 0).
     architecture = compact.architecture
     if architecture is not None:
-        architecture = replace(architecture, threshold=threshold)
+        # The active eigenvalues at that threshold too, not those of the export pruning began
+        # from (which may be the unthresholded one).
+        active = [int((lam != 0).sum())
+                  for lam in thresholded_eigenvalues(chosen.network, threshold)]
+        architecture = replace(architecture, threshold=threshold, active_eigenvalues=active)
         compact.architecture = architecture
     # Results live on the CPU so that fitted models pickle and load anywhere.
     net = chosen.network.to("cpu")

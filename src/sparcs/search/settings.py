@@ -41,8 +41,8 @@ class SearchSettings:
     larger than the plain MLP of the same widths.
 
     ``early_stopping`` keeps the parameters of the epoch with the lowest validation loss (and
-    stops after ``n_iter_no_change`` epochs without improvement; None: run every epoch). The
-    run never stops before ``recruit_steps`` optimizer steps, the time the perceptron start
+    stops after ``n_iter_no_change`` epochs without improvement; None: run every epoch). That
+    patience only counts after ``recruit_steps`` optimizer steps, the time the perceptron start
     needs to switch its hidden layers on. ``finetune_epochs`` then trains the compact model's
     weights further (0: none), keeping whichever epoch, the start included, is best on
     validation. Early stopping needs a validation part and is skipped without one
@@ -82,7 +82,7 @@ class SearchSettings:
         "epoch", metavar="N",
     )
     recruit_steps: int = _setting(
-        300, "optimizer steps before early stopping may end the run, while the hidden layers "
+        300, "optimizer steps before early stopping judges the run, while the hidden layers "
         "switch on", metavar="N",
     )
     path_penalties: tuple[float, ...] = _setting(

@@ -295,7 +295,8 @@ class _MemberStopping:
         whether every member has stopped."""
         active = ~self.done
         val = val.to(torch.float64)
-        improved = active & (val < self.best)
+        # Until min_epochs every epoch counts as the best so far, as in fit().
+        improved = active & ((val < self.best) | (epoch <= self.config.min_epochs))
         self.best = torch.where(improved, val, self.best)
         self.best_epoch = torch.where(improved, epoch, self.best_epoch)
         self.stalled = torch.where(improved, 0, self.stalled + active.long())
@@ -307,8 +308,7 @@ class _MemberStopping:
                     rows = copy.to(value.device)
                     self.kept[key][rows] = value.detach()[rows]
         patience = self.config.n_iter_no_change
-        # As in fit(): no stop while the hidden layers are still being recruited.
-        if patience is not None and epoch >= self.config.min_epochs:
+        if patience is not None:
             self.done = self.done | (active & (self.stalled >= patience))
         return self.all_done()
 

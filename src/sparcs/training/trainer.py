@@ -33,10 +33,10 @@ class TrainConfig:
 
     Early stopping (both need ``validation`` in :func:`fit`): ``restore_best`` ends the run with
     the parameters of the epoch with the lowest validation loss (the starting state included);
-    ``n_iter_no_change`` stops once that many epochs in a row did not lower it, but never before
-    ``min_epochs`` epochs: from the perceptron start the hidden layers switch on gradually, and
-    a validation loss that stalls during that phase says nothing yet about the finished network.
-    The epoch kept is still the one with the lowest validation loss of all that ran.
+    ``n_iter_no_change`` stops once that many epochs in a row did not lower it. Both only judge
+    the epochs from ``min_epochs`` on: from the perceptron start the hidden layers switch on
+    gradually, and the validation loss during that phase says nothing yet about the finished
+    network.
     """
 
     epochs: int = 100
@@ -191,8 +191,7 @@ def fit(
         history.best_epoch = 0
 
     def stopped() -> bool:
-        return (config.n_iter_no_change is not None and stalled >= config.n_iter_no_change
-                and len(history.loss) >= config.min_epochs)
+        return config.n_iter_no_change is not None and stalled >= config.n_iter_no_change
 
     def losses(idx: Tensor) -> tuple[Tensor, Tensor]:
         task = loss_fn(net(X[idx]), y[idx])
@@ -211,7 +210,9 @@ def fit(
 
     def early_stop() -> bool:
         nonlocal best_loss, best_state, stalled
-        if history.val_loss[-1] < best_loss:
+        # Until min_epochs every epoch is the best so far: the recruiting phase is not judged
+        # (a half-recruited network can look best on a small validation part).
+        if history.val_loss[-1] < best_loss or len(history.loss) <= config.min_epochs:
             best_loss, stalled, history.best_epoch = history.val_loss[-1], 0, len(history.loss)
             best_state = _snapshot(net) if config.restore_best else None
         else:
