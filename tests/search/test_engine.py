@@ -162,11 +162,13 @@ def test_fit_search_early_stops_and_finetunes():
     fitted = fit_search(X, y, task="regression", settings=settings)
     assert fitted.history.best_epoch is not None
     assert len(fitted.history.loss) <= 40
-    assert set(fitted.losses) == {"base", "pruned", "limit", "structured", "finetuned"}
+    assert set(fitted.losses) == {"base", "pruned", "limit", "structured", "finetuned",
+                                  "linear_floor"}
     tuned = fitted.finetune_history
     assert 1 <= len(tuned.loss) <= 10
     # the fine-tunings between structured-pruning rounds: 2 epochs each, up to 3 rounds
     assert 1 <= fitted.pruning_epochs <= 6
+    assert not fitted.linear_floor  # |x| needs a hidden layer: ridge is far outside the limit
     # fine-tuning never ends worse on validation than it began
     assert fitted.losses["finetuned"] <= fitted.losses["structured"]
     assert fitted.losses["structured"] <= fitted.losses["limit"] * (1 + 1e-6)
@@ -214,3 +216,27 @@ def test_metrics_match_sklearn():
     proba = rng.dirichlet(np.ones(3), size=50)
     assert log_loss(labels, proba) == pytest.approx(metrics.log_loss(labels, proba))
     assert accuracy(labels, proba.argmax(1)) == metrics.accuracy_score(labels, proba.argmax(1))
+
+
+def test_the_regularized_linear_floor_wins_on_a_small_linear_problem():
+    from sparcs.estimators.linear import RidgeBaseline
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(60, 8))
+    y = X @ rng.normal(size=8) + 0.5 * rng.normal(size=60)
+    settings = SearchSettings(max_hidden=(16,), epochs=30, device="cpu", seed=1)
+    fitted = fit_search(X, y, task="regression", settings=settings)
+    assert fitted.linear_floor and fitted.architecture.hidden_widths == [0]
+    assert fitted.losses["linear_floor"] <= fitted.losses["limit"]
+    # the kept model is exactly ridge (alpha 1) on the standardized training rows
+    from sparcs.search._data import split_indices
+
+    train, _ = split_indices(len(X), settings.validation_fraction, settings.seed)
+    Xs = fitted.x_scaler.transform(X)
+    ridge = RidgeBaseline().fit(Xs[train], fitted.y_scaler.transform(y.reshape(-1, 1))[train])
+    expected = fitted.y_scaler.inverse(ridge.predict(Xs))
+    assert np.allclose(fitted.predict(X), expected, atol=1e-4)
+    off = fit_search(X, y, task="regression",
+                     settings=SearchSettings(max_hidden=(16,), epochs=30, device="cpu", seed=1,
+                                             linear_floor=False))
+    assert not off.linear_floor and "linear_floor" not in off.losses

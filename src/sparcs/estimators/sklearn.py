@@ -77,6 +77,7 @@ class _SparcsEstimator(BaseEstimator):
         recruit_steps: int = 300,
         path_penalties: tuple[float, ...] = (),
         path_seeds: int = 1,
+        linear_floor: bool = True,
         finetune_epochs: int = 20,
         standardize: bool = True,
         device: str = "auto",
@@ -98,6 +99,7 @@ class _SparcsEstimator(BaseEstimator):
         self.recruit_steps = recruit_steps
         self.path_penalties = path_penalties
         self.path_seeds = path_seeds
+        self.linear_floor = linear_floor
         self.finetune_epochs = finetune_epochs
         self.standardize = standardize
         self.device = device

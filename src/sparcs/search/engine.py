@@ -37,6 +37,7 @@ from ..spectral.network import SpectralNetwork
 from ..training.finetune import finetune_compact
 from ..training.trainer import History
 from ._data import Scaler, split_indices
+from .linear_floor import linear_floor
 from .path import Member, train_members
 from .settings import SearchSettings
 
@@ -59,7 +60,8 @@ class SearchResult:
     ``finetune_epochs``, fine-tuned) model; ``finetune_history`` the fine-tuning's records;
     ``path`` one record per member of a regularization path (penalty, seed, validation values
     trained and pruned, parameters, hidden widths, which one was kept); empty without a path;
-    ``pruning_epochs`` the fine-tuning epochs run between structured-pruning rounds (all members).
+    ``pruning_epochs`` the fine-tuning epochs run between structured-pruning rounds (all members);
+    ``linear_floor`` whether the regularized linear model replaced the pruned one.
     """
 
     task: str
@@ -77,6 +79,7 @@ class SearchResult:
     finetune_history: History | None = None
     path: list[dict] = field(default_factory=list)
     pruning_epochs: int = 0
+    linear_floor: bool = False
 
     def outputs(self, X: np.ndarray, *, model: str = "compact") -> np.ndarray:
         """Targets (regression, original units) or logits (classification) for ``X``.
@@ -286,6 +289,7 @@ def _fit_and_prune(
             f"on its own validation loss")
 
     chosen, path = members[0], []
+    floor_kept = False
     finetune_history: History | None = None
     curve: list[dict] = []
     threshold = 0.0
@@ -332,10 +336,25 @@ def _fit_and_prune(
             say(f"fine-tuning the pruned network: up to {int(settings.finetune_epochs)} epochs")
             finetune_history = tune(compact, epochs=int(settings.finetune_epochs))
             losses["finetuned"] = _val_loss(compact, X_val, y_val, loss)
+        floor = linear_floor(chosen.network, X_train, y_train, loss=loss) if (
+            settings.linear_floor) else None
+        if floor is not None:
+            floor_value = _value(floor, X_val, target, criterion)
+            losses["linear_floor"] = floor_value
+            # The same rule as everywhere: the smallest within the limit (ties: the lower
+            # value, then the regularized floor); the lower value when neither is within it.
+            pair = [(floor, floor_value), (compact, _value(compact, X_val, target, criterion))]
+            within = [c for c in pair if c[1] <= limit]
+            best_pair = (min(within, key=lambda c: (c[0].num_parameters(), c[1])) if within
+                         else min(pair, key=lambda c: c[1]))
+            if best_pair[0] is floor:
+                say("kept the regularized linear model (ridge or L2 logistic regression): "
+                    "within the tolerance and no larger than the pruned network")
+                compact, floor_kept = floor, True
     # Name the eigenvalue threshold the search chose, also where structured pruning started from
     # the unthresholded export (whose read-out says 0).
     architecture = compact.architecture
-    if architecture is not None:
+    if architecture is not None and not floor_kept:
         # The active eigenvalues at that threshold too, not those of the export pruning began
         # from (which may be the unthresholded one).
         active = [int((lam != 0).sum())
@@ -361,6 +380,7 @@ def _fit_and_prune(
         finetune_history=finetune_history,
         path=path if len(members) > 1 else [],
         pruning_epochs=sum(pruning_epochs) if settings.prune_tolerance is not None else 0,
+        linear_floor=floor_kept,
     )
 
 

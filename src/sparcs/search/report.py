@@ -41,6 +41,9 @@ def training_note(fitted: SearchResult, epochs: int, finetune_epochs: int) -> st
         losses = fitted.losses
         note += (f"; then fine-tuned the pruned network: {tuned.describe(finetune_epochs)} "
                  f"(validation loss {losses['pruned']:.4g} → {losses['finetuned']:.4g})")
+    if fitted.linear_floor:
+        note += ("; the regularized linear model (ridge or L2 logistic regression on the "
+                 "training rows) was kept instead: within the tolerance and no larger")
     return note + "."
 
 

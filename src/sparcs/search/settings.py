@@ -94,6 +94,11 @@ class SearchSettings:
         1, "starting points per penalty on the path (seeds seed, seed+1, ...): more than one "
         "removes the luck of one initialization", metavar="N",
     )
+    linear_floor: bool = _setting(
+        True, "also fit ridge regression (alpha 1) or L2 logistic regression (C 1) on the "
+        "training rows and keep it where it is within the tolerance and no larger than the "
+        "pruned network"
+    )
     finetune_epochs: int = _setting(
         20, "epochs of training the pruned compact model, keeping the epoch (the start "
         "included) that is best on validation", metavar="N",
@@ -138,6 +143,8 @@ class SearchSettings:
                 f"tolerance_kind must be one of {', '.join(TOLERANCE_KINDS)}, "
                 f"got {self.tolerance_kind!r}"
             )
+        if not isinstance(self.linear_floor, bool | np.bool_):
+            raise ConfigError(f"linear_floor must be True or False, got {self.linear_floor!r}")
         if not isinstance(self.prune_structure, bool | np.bool_):
             raise ConfigError(
                 f"prune_structure must be True or False, got {self.prune_structure!r}"
