@@ -14,6 +14,19 @@ from ..training.trainer import MAX_SEED, TrainConfig
 
 __all__ = ["TOLERANCE_KINDS", "SearchSettings"]
 
+
+def _listed(value: Any) -> Any:
+    """A single number as a one-element tuple; anything else as it is."""
+    return (value,) if isinstance(value, int | float | np.number) else value
+
+
+def _numbers(value: Any, kind: type, name: str, what: str) -> tuple:
+    """``value`` (one number or an iterable of them) as a tuple of ``kind``."""
+    try:
+        return tuple(kind(v) for v in _listed(value))
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a list of {what}, got {value!r}") from None
+
 TOLERANCE_KINDS = ("loss", "metric")
 
 
@@ -111,16 +124,10 @@ class SearchSettings:
     seed: int = _setting(0, "seed of the initialization, batch order and data splits")
 
     def __post_init__(self) -> None:
-        hidden = self.max_hidden
-        if isinstance(hidden, int | np.integer):
-            hidden = (hidden,)
-        try:
-            widths = tuple(int(h) for h in hidden)
-        except (TypeError, ValueError):
-            raise ConfigError(
-                f"max_hidden must be a tuple of positive integers, got {self.max_hidden!r}"
-            ) from None
-        if any(w <= 0 for w in widths) or any(w != h for w, h in zip(widths, hidden, strict=True)):
+        widths = _numbers(self.max_hidden, int, "max_hidden", "positive integers")
+        if any(w <= 0 for w in widths) or any(
+            w != h for w, h in zip(widths, _listed(self.max_hidden), strict=True)
+        ):
             raise ConfigError(f"max_hidden must hold positive integers, got {self.max_hidden!r}")
         self.max_hidden = widths
         if self.prune_tolerance is not None and not (
@@ -132,7 +139,16 @@ class SearchSettings:
                 f"prune_tolerance must be a number > 0 (0.05 = 5 %) or None (no pruning), "
                 f"got {self.prune_tolerance!r}"
             )
-        self.path_penalties = self._penalties(self.path_penalties)
+        penalties = _numbers(self.path_penalties, float, "path_penalties", "numbers >= 0")
+        if any(isinstance(c, bool) for c in _listed(self.path_penalties)) or not all(
+            c >= 0 and math.isfinite(c) for c in penalties
+        ):
+            raise ConfigError(
+                f"path_penalties must hold finite numbers >= 0, got {self.path_penalties!r}"
+            )
+        if len(penalties) > 100:
+            raise ConfigError(f"path_penalties holds {len(penalties)} values; use at most 100")
+        self.path_penalties = penalties
         if isinstance(self.path_seeds, bool) or not (
             isinstance(self.path_seeds, int | np.integer) and 1 <= self.path_seeds <= 1000
         ):
@@ -143,12 +159,9 @@ class SearchSettings:
                 f"tolerance_kind must be one of {', '.join(TOLERANCE_KINDS)}, "
                 f"got {self.tolerance_kind!r}"
             )
-        if not isinstance(self.linear_floor, bool | np.bool_):
-            raise ConfigError(f"linear_floor must be True or False, got {self.linear_floor!r}")
-        if not isinstance(self.prune_structure, bool | np.bool_):
-            raise ConfigError(
-                f"prune_structure must be True or False, got {self.prune_structure!r}"
-            )
+        for name in ("prune_structure", "linear_floor"):
+            if not isinstance(getattr(self, name), bool | np.bool_):
+                raise ConfigError(f"{name} must be True or False, got {getattr(self, name)!r}")
         if isinstance(self.recruit_steps, bool) or not (
             isinstance(self.recruit_steps, int | np.integer) and self.recruit_steps >= 0
         ):
@@ -176,24 +189,6 @@ class SearchSettings:
         self.train_config()  # validates epochs, batch_size, lr, penalty, n_iter_no_change
         if self.seed + int(self.path_seeds) - 1 > MAX_SEED:
             raise ConfigError(f"seed + path_seeds - 1 must be at most {MAX_SEED}")
-
-    @staticmethod
-    def _penalties(value: Any) -> tuple[float, ...]:
-        if isinstance(value, int | float | np.number) and not isinstance(value, bool):
-            value = (value,)
-        try:
-            penalties = tuple(float(c) for c in value)
-        except (TypeError, ValueError):
-            raise ConfigError(
-                f"path_penalties must be a list of numbers >= 0, got {value!r}"
-            ) from None
-        if any(isinstance(c, bool) for c in value) or not all(
-            c >= 0 and math.isfinite(c) for c in penalties
-        ):
-            raise ConfigError(f"path_penalties must hold finite numbers >= 0, got {value!r}")
-        if len(penalties) > 100:
-            raise ConfigError(f"path_penalties holds {len(penalties)} values; use at most 100")
-        return penalties
 
     def path(self) -> list[tuple[float, int]]:
         """The (penalty, seed) pairs the search trains: one pair without a path."""

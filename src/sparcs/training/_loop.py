@@ -29,6 +29,7 @@ __all__ = [
     "load_training_state",
     "make_optimizer",
     "run_epochs",
+    "snapshot",
     "training_state",
 ]
 
@@ -96,6 +97,11 @@ def training_state(
         "history": history,
         **extra,
     }
+
+
+def snapshot(model: torch.nn.Module) -> dict[str, Tensor]:
+    """A detached copy of ``model``'s state, on its device (early stopping's kept state)."""
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
 def load_training_state(

@@ -27,7 +27,14 @@ from torch import Tensor
 from ..errors import ConfigError, ShapeError, TensorTypeError
 from ..losses import LossFn, resolve_loss
 from ..spectral.ensemble import SpectralEnsemble
-from ._loop import EpochHooks, load_training_state, make_optimizer, run_epochs, training_state
+from ._loop import (
+    EpochHooks,
+    load_training_state,
+    make_optimizer,
+    run_epochs,
+    snapshot,
+    training_state,
+)
 from .trainer import History, TrainConfig
 
 __all__ = ["EnsembleHistory", "evaluate_ensemble", "fit_ensemble"]
@@ -247,9 +254,7 @@ def fit_ensemble(
 
     def early_stop() -> bool:
         assert stopping is not None
-        done = stopping.update(ens, len(history.loss), history.val_loss[-1])
-        history.epochs_run, history.best_epoch = stopping.records()
-        return done
+        return stopping.update(ens, len(history.loss), history.val_loss[-1])
 
     def state(epoch: int) -> dict[str, Any]:
         extra = {"early_stopping": stopping.state()} if stopping is not None else {}
@@ -288,7 +293,7 @@ class _MemberStopping:
         self.best_epoch = torch.zeros(M, dtype=torch.long)
         self.ran = torch.zeros(M, dtype=torch.long)
         self.done = torch.zeros(M, dtype=torch.bool)
-        self.kept = _snapshot(ens) if ens is not None else {}
+        self.kept = snapshot(ens) if ens is not None else {}
 
     def update(self, ens: SpectralEnsemble, epoch: int, val: Tensor) -> bool:
         """Judge epoch ``epoch`` (counted from 1) with validation losses ``val``; return
@@ -334,7 +339,3 @@ class _MemberStopping:
         out.ran, out.done = state["ran"].clone(), state["done"].clone()
         out.kept = {k: v.clone() for k, v in state["kept"].items()}
         return out
-
-
-def _snapshot(ens: torch.nn.Module) -> dict[str, Tensor]:
-    return {k: v.detach().clone() for k, v in ens.state_dict().items()}

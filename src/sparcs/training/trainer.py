@@ -15,7 +15,14 @@ from torch import Tensor
 from ..errors import ConfigError, DataError, ShapeError
 from ..losses import LossFn, mean_loss, resolve_loss
 from ..spectral.network import SpectralNetwork
-from ._loop import EpochHooks, load_training_state, make_optimizer, run_epochs, training_state
+from ._loop import (
+    EpochHooks,
+    load_training_state,
+    make_optimizer,
+    run_epochs,
+    snapshot,
+    training_state,
+)
 
 __all__ = ["History", "TrainConfig", "fit"]
 
@@ -187,7 +194,7 @@ def fit(
     elif watch:
         net.eval()
         best_loss = mean_loss(net, *validation, loss_fn)
-        best_state = _snapshot(net) if config.restore_best else None
+        best_state = snapshot(net) if config.restore_best else None
         history.best_epoch = 0
 
     def stopped() -> bool:
@@ -214,7 +221,7 @@ def fit(
         # (a half-recruited network can look best on a small validation part).
         if history.val_loss[-1] < best_loss or len(history.loss) <= config.min_epochs:
             best_loss, stalled, history.best_epoch = history.val_loss[-1], 0, len(history.loss)
-            best_state = _snapshot(net) if config.restore_best else None
+            best_state = snapshot(net) if config.restore_best else None
         else:
             stalled += 1
         return stopped()
@@ -278,7 +285,3 @@ def _regression_targets(net: SpectralNetwork, y: Tensor, loss: object, name: str
             f"got {tuple(y.shape)}"
         )
     return y
-
-
-def _snapshot(net: torch.nn.Module) -> dict[str, Tensor]:
-    return {k: v.detach().clone() for k, v in net.state_dict().items()}
