@@ -306,8 +306,9 @@ def _fit_and_prune(
             batch_size=int(settings.batch_size), lr=float(settings.lr), seed=int(settings.seed),
             n_iter_no_change=settings.n_iter_no_change,
         )
-        best: tuple[int, float] | None = None
         pruning_epochs: list[int] = []
+        candidates: list[tuple[nn.Module, float]] = []
+        outcomes: list[tuple[Member, tuple]] = []
         for member, base in zip(members, bases, strict=True):
             record = {"penalty": member.penalty, "seed": member.seed,
                       "epochs": len(member.history.loss), "trained": base, "pruned": None,
@@ -323,15 +324,16 @@ def _fit_and_prune(
             value = _value(pruned[0], X_val, target, criterion)
             widths = pruned[0].architecture.hidden_widths if pruned[0].architecture else ()
             record.update(pruned=value, parameters=size, hidden_widths=list(widths))
-            if best is None or (size, value) < best:
-                best, chosen, (compact, curve, threshold, losses) = (size, value), member, pruned
+            candidates.append((pruned[0], value))
+            outcomes.append((member, pruned))
+        chosen, (compact, curve, threshold, losses) = outcomes[_smallest_within(candidates, limit)]
         path[members.index(chosen)]["selected"] = True
         losses["limit"] = float(limit)
         if settings.prune_structure:
             losses["structured"] = _val_loss(compact, X_val, y_val, loss)
         if len(members) > 1:
             say(f"path: kept penalty {chosen.penalty:g}, seed {chosen.seed} — the smallest "
-                f"model within the tolerance ({best[0]} parameters)")
+                f"model within the tolerance ({compact.num_parameters()} parameters)")
         if settings.finetune_epochs:
             say(f"fine-tuning the pruned network: up to {int(settings.finetune_epochs)} epochs")
             finetune_history = tune(compact, epochs=int(settings.finetune_epochs))
@@ -341,13 +343,9 @@ def _fit_and_prune(
         if floor is not None:
             floor_value = _value(floor, X_val, target, criterion)
             losses["linear_floor"] = floor_value
-            # The same rule as everywhere: the smallest within the limit (ties: the lower
-            # value, then the regularized floor); the lower value when neither is within it.
+            # Listed first, the regularized floor wins a full tie.
             pair = [(floor, floor_value), (compact, _value(compact, X_val, target, criterion))]
-            within = [c for c in pair if c[1] <= limit]
-            best_pair = (min(within, key=lambda c: (c[0].num_parameters(), c[1])) if within
-                         else min(pair, key=lambda c: c[1]))
-            if best_pair[0] is floor:
+            if _smallest_within(pair, limit) == 0:
                 say("kept the regularized linear model (ridge or L2 logistic regression): "
                     "within the tolerance and no larger than the pruned network")
                 compact, floor_kept = floor, True
@@ -382,6 +380,17 @@ def _fit_and_prune(
         pruning_epochs=sum(pruning_epochs) if settings.prune_tolerance is not None else 0,
         linear_floor=floor_kept,
     )
+
+
+def _smallest_within(candidates: list[tuple[nn.Module, float]], limit: float) -> int:
+    """The search's one selection rule: the index of the candidate (model, validation value)
+    with the fewest parameters among those within ``limit`` (ties: the lower value, then the
+    first listed); the lowest value when none is within it."""
+    order = range(len(candidates))
+    within = [i for i in order if candidates[i][1] <= limit]
+    if not within:
+        return min(order, key=lambda i: candidates[i][1])
+    return min(within, key=lambda i: (candidates[i][0].num_parameters(), candidates[i][1]))
 
 
 def _which(member: Member, members: list[Member]) -> str:
