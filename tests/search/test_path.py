@@ -83,3 +83,18 @@ def test_path_keeps_the_smallest_member_within_the_limit() -> None:
 def test_bad_path_settings_are_refused(bad: dict) -> None:
     with pytest.raises(ConfigError, match="path_"):
         SearchSettings(**bad)
+
+
+def test_one_selection_rule_smallest_within_the_limit():
+    from torch import nn
+
+    from sparcs.search.engine import _smallest_within
+
+    small, mid, big = nn.Linear(2, 1), nn.Linear(4, 1), nn.Linear(8, 1)
+    # the small one is outside the limit: the smallest within it wins, not the smallest overall
+    assert _smallest_within([(big, 0.1), (small, 0.9), (mid, 0.4)], limit=0.5) == 2
+    # a tie in size goes to the lower value, a full tie to the first listed
+    assert _smallest_within([(mid, 0.3), (nn.Linear(4, 1), 0.2)], limit=0.5) == 1
+    assert _smallest_within([(mid, 0.3), (nn.Linear(4, 1), 0.3)], limit=0.5) == 0
+    # none within the limit: the lowest value
+    assert _smallest_within([(small, 0.9), (big, 0.7)], limit=0.5) == 1
