@@ -86,15 +86,20 @@ def test_bad_path_settings_are_refused(bad: dict) -> None:
 
 
 def test_one_selection_rule_smallest_within_the_limit():
-    from torch import nn
-
     from sparcs.search.engine import _smallest_within
 
-    small, mid, big = nn.Linear(2, 1), nn.Linear(4, 1), nn.Linear(8, 1)
+    class Sized:  # anything with num_parameters(), as CompactNetwork has
+        def __init__(self, n: int) -> None:
+            self.n = n
+
+        def num_parameters(self) -> int:
+            return self.n
+
+    small, mid, big = Sized(3), Sized(5), Sized(9)
     # the small one is outside the limit: the smallest within it wins, not the smallest overall
     assert _smallest_within([(big, 0.1), (small, 0.9), (mid, 0.4)], limit=0.5) == 2
     # a tie in size goes to the lower value, a full tie to the first listed
-    assert _smallest_within([(mid, 0.3), (nn.Linear(4, 1), 0.2)], limit=0.5) == 1
-    assert _smallest_within([(mid, 0.3), (nn.Linear(4, 1), 0.3)], limit=0.5) == 0
+    assert _smallest_within([(mid, 0.3), (Sized(5), 0.2)], limit=0.5) == 1
+    assert _smallest_within([(mid, 0.3), (Sized(5), 0.3)], limit=0.5) == 0
     # none within the limit: the lowest value
     assert _smallest_within([(small, 0.9), (big, 0.7)], limit=0.5) == 1
