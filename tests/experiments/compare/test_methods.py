@@ -156,3 +156,21 @@ def test_linear_and_hgb_learn_a_linear_teacher() -> None:
     assert linear.size.parameters == split.problem.X.shape[1] + 1
     (hgb,) = METHODS["hgb"](split, s, CPU)
     assert hgb.size is None and 0.5 < split.score(hgb.predict(X), "test") < 0.99
+
+
+def test_binary_sparcs_is_scored_like_the_estimators() -> None:
+    """A one-logit binary model is decoded by its sign, not by the argmax of one column."""
+    from sparcs.experiments.compare.methods import METHODS
+    from sparcs.experiments.compare.problems import Problem
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 4))
+    y = (X @ [1.5, -1.0, 0.5, 0.0] + 0.3 * rng.normal(size=400) > 0).astype(np.int64)
+    problem = Problem("binary", "classification", X, y, n_classes=2)
+    s = settings(epochs=30)
+    split = problem.split(0, s.test_fraction, s.validation_fraction)
+    X_test = split.raw("test")[0]
+    scores = {name: split.score(METHODS[name](split, s, CPU)[0].predict(X_test), "test")
+              for name in ("sparcs", "linear")}
+    assert scores["linear"] > 0.8
+    assert scores["sparcs"] >= scores["linear"] - 0.05, scores

@@ -25,7 +25,7 @@ from torch import Tensor
 from ...errors import ConfigError, DataError
 from ...estimators.metrics import accuracy, r2_score
 from ...search._data import Scaler, split_indices
-from ...search.engine import run_model
+from ...search.engine import class_probabilities, run_model
 from ...search.folder import MIN_ROWS, _task_and_targets
 from ...search.tabular import load_dataset
 from .settings import CompareSettings
@@ -132,11 +132,13 @@ class Split:
         return predict
 
     def score(self, outputs: np.ndarray, part: str) -> float:
-        """R² (regression) or accuracy (classification, argmax of ``outputs``) on ``part``."""
+        """R² (regression) or accuracy (classification) on ``part``. Class scores are decoded
+        as the estimators decode them: one column is a binary model's logit, several are
+        per-class scores (logits or probabilities)."""
         _, y = self.raw(part)
         if self.problem.task == "regression":
             return r2_score(self.Y(y), outputs)
-        return accuracy(y, np.asarray(outputs).argmax(axis=1))
+        return accuracy(y, class_probabilities(np.asarray(outputs)).argmax(axis=1))
 
 
 # ---------------------------------------------------------------------- suites
