@@ -29,13 +29,13 @@ from typing import Any
 
 import numpy as np
 
+from ..baselines import LogisticBaseline, RidgeBaseline
 from ..devices import check_training_memory, resolve_device
 from ..errors import ConfigError, DataError, Interrupted, OutputExistsError, WriteError
-from ..estimators.linear import LogisticBaseline, RidgeBaseline
-from ..estimators.metrics import accuracy, log_loss, r2_score
 from ..io import save_torch, write_csv, write_json
+from ..metrics import accuracy, log_loss, r2_score
 from ..outfolder import OutputFolder
-from ._data import split_indices
+from ..preprocessing import split_indices
 from .engine import SearchResult, fit_search
 from .report import search_report, summary_table
 from .saved import COLUMNS_FILE, MODEL_DIR

@@ -9,8 +9,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ...estimators.metrics import r2_score
 from ...io import atomic_write_bytes, read_json, write_csv
+from ...metrics import r2_score
 from ...rundir import RunDir
 from ...spectral.network import SpectralNetwork
 from ...training.trainer import History, fit

@@ -8,8 +8,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ...estimators.metrics import r2_score
 from ...io import write_csv
+from ...metrics import r2_score
 from ...progress import progress as progress_bar
 from ...rundir import RunDir
 from ...training.trainer import History, fit
