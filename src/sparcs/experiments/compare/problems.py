@@ -21,12 +21,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ...app.tabular import MIN_ROWS, load_dataset, task_and_targets
 from ...errors import ConfigError, DataError
 from ...metrics import accuracy, class_probabilities, r2_score
 from ...preprocessing import Scaler, split_indices
-from ...search.folder import MIN_ROWS, _task_and_targets
 from ...search.predictor import Predictor
-from ...search.tabular import load_dataset
 from .settings import CompareSettings
 
 __all__ = ["Problem", "Split", "load_problems", "teacher_problem"]
@@ -201,7 +200,7 @@ def _user_problem(settings: CompareSettings) -> Problem:
     """The user's file, read, encoded and checked as ``sparcs search`` does."""
     data = load_dataset(settings.data, settings.target, categorical=settings.categorical,
                         dropna=settings.dropna, min_rows=MIN_ROWS)
-    task, targets, classes = _task_and_targets(data, settings.task)
+    task, targets, classes = task_and_targets(data, settings.task)
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(settings.data).stem) or "data"
     return Problem(name, task, data.X.astype(np.float64), targets,
                    n_classes=len(classes) if classes else None, source=str(settings.data))

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ...app.markdown import Report
 from ...io import write_csv
-from ...report import Report
 from .problems import Problem
 from .settings import CompareSettings
 

@@ -17,7 +17,7 @@ from torch import nn
 from ..errors import DataError
 from ..io import read_json
 from ..preprocessing import Scaler
-from .predictor import Predictor
+from ..search.predictor import Predictor
 from .tabular import ColumnSchema, RawTable
 
 __all__ = ["COLUMNS_FILE", "MODEL_DIR", "SavedSearch", "read_search_file"]
