@@ -61,7 +61,7 @@ def score(task: str, y_true: np.ndarray, pred: np.ndarray) -> float:
 
 
 def baseline(task: str, X_tr, y_tr, X_te) -> np.ndarray:
-    from sparcs.estimators.linear import LogisticBaseline, RidgeBaseline
+    from sparcs.baselines import LogisticBaseline, RidgeBaseline
 
     if task == "regression":
         return RidgeBaseline().fit(X_tr, y_tr).predict(X_te)[:, 0]

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sparcs.app.outfolder import MARKER
 from sparcs.cli.main import main
-from sparcs.outfolder import MARKER
 
 FAST = ["--target", "y", "--max-hidden", "4", "--epochs", "2", "--finetune-epochs", "1",
         "--no-progress"]
@@ -68,7 +68,7 @@ def test_current_folder_parents_root_and_home_are_refused(tmp_path, monkeypatch,
 
 
 def test_failed_replacement_keeps_the_old_result(tmp_path, monkeypatch, capsys):
-    import sparcs.search.folder as search_mod
+    import sparcs.app.folder as search_mod
 
     data = make_csv(tmp_path / "d.csv")
     out = tmp_path / "run"
@@ -89,7 +89,7 @@ def test_failed_replacement_keeps_the_old_result(tmp_path, monkeypatch, capsys):
 
 
 def test_interrupted_search_says_nothing_was_written(tmp_path, monkeypatch, capsys):
-    import sparcs.search.folder as search_mod
+    import sparcs.app.folder as search_mod
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt

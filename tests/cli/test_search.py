@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import torch
 
+from sparcs.app.config import SearchConfig
 from sparcs.cli.main import main
-from sparcs.search.folder import SearchConfig
 
 FAST = ["--max-hidden", "16", "--epochs", "30", "--batch-size", "32", "--no-progress"]
 
@@ -170,7 +170,7 @@ def test_output_path_that_is_a_file_is_refused(tmp_path, capsys):
 
 
 def test_failure_while_exporting_leaves_nothing(tmp_path, monkeypatch, capsys):
-    import sparcs.search.folder as search_mod
+    import sparcs.app.folder as search_mod
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")

@@ -190,7 +190,7 @@ def test_import_sparcs_without_sklearn():
         "import sys; sys.modules['sklearn'] = None\n"
         "import sparcs\n"
         "net = sparcs.SpectralNetwork([2, 3, 1])\n"
-        "from sparcs.search.folder import SearchConfig\n"
+        "from sparcs.app.config import SearchConfig\n"
         "try:\n"
         "    sparcs.SparcsRegressor\n"
         "except ImportError as err:\n"

@@ -11,12 +11,12 @@ import pytest
 import torch
 
 from sparcs import CompactNetwork
+from sparcs.app.rundir import RunDir
 from sparcs.cli.main import main
-from sparcs.estimators.metrics import r2_score
 from sparcs.experiments import teacher as T
 from sparcs.io import read_json
+from sparcs.metrics import r2_score
 from sparcs.pruning import to_compact
-from sparcs.rundir import RunDir
 from sparcs.training import _loop
 
 CPU = torch.device("cpu")

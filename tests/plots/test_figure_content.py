@@ -28,7 +28,7 @@ def figures(monkeypatch):
                 if fig.get_layout_engine() is None:
                     fig.tight_layout()
                 fig.canvas.draw()
-                from sparcs.plots._mpl import save_figure
+                from sparcs.plots.canvas import save_figure
                 return save_figure(fig, path)
             fig.canvas.draw()
             return original(fig, path, **kwargs)

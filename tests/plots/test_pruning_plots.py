@@ -9,8 +9,8 @@ import torch
 
 import sparcs
 from sparcs import ConfigError, SpectralNetwork
-from sparcs.plots._mpl import PlotsUnavailableError, pyplot
 from sparcs.plots.architecture import draw_layers, draw_network
+from sparcs.plots.canvas import PlotsUnavailableError, pyplot
 from sparcs.plots.spectrum import eigenvalue_histograms, plot_pruning_curve
 from sparcs.pruning import architecture_of
 from sparcs.pruning.liveness import analyse
@@ -33,13 +33,13 @@ def _is_png(path) -> bool:
 @pytest.fixture
 def figures(monkeypatch) -> list:
     """The figures the plot functions save, in order (their PNG files are written as usual)."""
-    from sparcs.plots import _mpl, architecture, spectrum
+    from sparcs.plots import architecture, canvas, spectrum
 
     saved: list = []
 
     def keep(fig, path, **kwargs):
         saved.append(fig)
-        return _mpl.save_figure(fig, path, **kwargs)
+        return canvas.save_figure(fig, path, **kwargs)
 
     for module in (architecture, spectrum):
         monkeypatch.setattr(module, "save_figure", keep)

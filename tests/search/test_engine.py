@@ -1,4 +1,5 @@
-"""The engine under the estimators: splits, scaling, linear baselines and metrics."""
+"""The engine under the estimators: devices, bad data, settings, fine-tuning, early stopping
+and the linear floor."""
 
 from __future__ import annotations
 
@@ -9,54 +10,10 @@ import torch
 from sparcs import SpectralNetwork, TrainConfig
 from sparcs.devices import resolve_device
 from sparcs.errors import ConfigError, DataError
-from sparcs.estimators.linear import LogisticBaseline, RidgeBaseline
-from sparcs.estimators.metrics import accuracy, log_loss, r2_score
 from sparcs.pruning import architecture_of, to_compact
-from sparcs.search._data import Scaler, seed_from, split_indices
 from sparcs.search.engine import fit_search
 from sparcs.search.settings import SearchSettings
 from sparcs.training.finetune import finetune
-
-
-def test_split_is_a_partition_and_stratified():
-    codes = np.array([0] * 50 + [1] * 10 + [2] * 2 + [3])
-    keep, held = split_indices(len(codes), 0.2, seed=0, stratify=codes)
-    assert sorted(np.concatenate([keep, held]).tolist()) == list(range(len(codes)))
-    assert np.bincount(codes[held], minlength=4).tolist() == [10, 2, 1, 0]
-    assert set(codes[keep]) == {0, 1, 2, 3}  # every class stays in training
-    k2, h2 = split_indices(len(codes), 0.2, seed=0, stratify=codes)
-    assert np.array_equal(keep, k2) and np.array_equal(held, h2)
-    keep, held = split_indices(10, 0.0, seed=0)
-    assert len(held) == 0 and sorted(keep.tolist()) == list(range(10))
-    keep, held = split_indices(1, 0.5, seed=0)
-    assert keep.tolist() == [0] and len(held) == 0
-    # only singleton classes: falls back to a plain split rather than an empty one
-    keep, held = split_indices(10, 0.2, seed=0, stratify=np.arange(10))
-    assert len(held) == 2
-
-
-def test_scaler_round_trip_and_constant_columns():
-    X = np.column_stack([np.arange(10.0), np.full(10, 5.0)])
-    scaler = Scaler.fit(X)
-    Z = scaler.transform(X)
-    np.testing.assert_allclose(Z[:, 0].mean(), 0, atol=1e-12)
-    np.testing.assert_allclose(Z[:, 0].std(), 1)
-    np.testing.assert_array_equal(Z[:, 1], 0.0)
-    np.testing.assert_allclose(scaler.inverse(Z), X)
-    again = Scaler.from_dict(scaler.to_dict())
-    np.testing.assert_array_equal(again.transform(X), Z)
-    off = Scaler.fit(X, enabled=False)
-    np.testing.assert_array_equal(off.transform(X), X)
-
-
-def test_seed_from_follows_sklearn_conventions():
-    assert seed_from(7) == 7
-    a = seed_from(np.random.RandomState(0))
-    assert a == seed_from(np.random.RandomState(0))
-    assert isinstance(seed_from(None), int)
-    assert isinstance(seed_from(np.random.default_rng(0)), int)
-    with pytest.raises(ConfigError):
-        seed_from("seven")
 
 
 def test_resolve_device():
@@ -187,39 +144,8 @@ def test_fit_search_early_stops_and_finetunes():
     assert 1 <= len(alone.finetune_history.loss) <= 3
 
 
-def test_ridge_and_logistic_baselines_match_sklearn():
-    sk = pytest.importorskip("sklearn.linear_model")
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(120, 4)) * [1, 10, 0.1, 3]
-    y = X @ [1.0, 0.1, 5.0, -1.0] + rng.normal(size=120)
-    ours = RidgeBaseline().fit(X, y).predict(X)[:, 0]
-    ref = make_pipeline(StandardScaler(), sk.Ridge()).fit(X, y).predict(X)
-    np.testing.assert_allclose(ours, ref, rtol=1e-8, atol=1e-8)
-    codes = (X[:, 0] + rng.normal(size=120) > 0).astype(int) + (X[:, 3] > 1)
-    ours = LogisticBaseline().fit(X, codes, 3).predict_proba(X)
-    ref = make_pipeline(StandardScaler(), sk.LogisticRegression()).fit(X, codes)
-    np.testing.assert_allclose(ours, ref.predict_proba(X), atol=2e-3)
-
-
-def test_metrics_match_sklearn():
-    metrics = pytest.importorskip("sklearn.metrics")
-    rng = np.random.default_rng(0)
-    t, p = rng.normal(size=50), rng.normal(size=50)
-    assert r2_score(t, p) == pytest.approx(metrics.r2_score(t, p))
-    T, P = rng.normal(size=(50, 2)), rng.normal(size=(50, 2))
-    assert r2_score(T, P) == pytest.approx(metrics.r2_score(T, P))
-    assert r2_score(np.ones(3), np.ones(3)) == 1.0
-    labels = rng.integers(0, 3, size=50)
-    proba = rng.dirichlet(np.ones(3), size=50)
-    assert log_loss(labels, proba) == pytest.approx(metrics.log_loss(labels, proba))
-    assert accuracy(labels, proba.argmax(1)) == metrics.accuracy_score(labels, proba.argmax(1))
-
-
 def test_the_regularized_linear_floor_wins_on_a_small_linear_problem():
-    from sparcs.estimators.linear import RidgeBaseline
+    from sparcs.baselines import RidgeBaseline
 
     rng = np.random.default_rng(3)
     X = rng.normal(size=(60, 8))
@@ -229,7 +155,7 @@ def test_the_regularized_linear_floor_wins_on_a_small_linear_problem():
     assert fitted.linear_floor and fitted.architecture.hidden_widths == [0]
     assert fitted.losses["linear_floor"] <= fitted.losses["limit"]
     # the kept model is exactly ridge (alpha 1) on the standardized training rows
-    from sparcs.search._data import split_indices
+    from sparcs.preprocessing import split_indices
 
     train, _ = split_indices(len(X), settings.validation_fraction, settings.seed)
     Xs = fitted.x_scaler.transform(X)

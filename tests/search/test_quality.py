@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from sparcs import SpectralNetwork, TrainConfig
+from sparcs.preprocessing import split_indices
 from sparcs.pruning import to_compact
-from sparcs.search._data import split_indices
 from sparcs.search.engine import fit_search
 from sparcs.search.settings import SearchSettings
 from sparcs.training.finetune import finetune, finetune_compact

@@ -9,9 +9,9 @@ import json
 import numpy as np
 import pytest
 
+from sparcs.app.config import SearchConfig
 from sparcs.cli.main import build_parser
 from sparcs.errors import ConfigError
-from sparcs.search.folder import SearchConfig
 from sparcs.search.settings import SearchSettings
 
 SETTINGS = {f.name: f for f in dataclasses.fields(SearchSettings)}

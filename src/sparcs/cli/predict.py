@@ -7,11 +7,11 @@ import csv
 import sys
 from pathlib import Path
 
+from ..app.outfolder import check_output_file
+from ..app.saved import SavedSearch
+from ..app.tabular import read_table
 from ..errors import ConfigError
 from ..io import write_csv
-from ..outfolder import check_output_file
-from ..search.saved import SavedSearch
-from ..search.tabular import read_table
 
 
 def add_parser(subparsers: argparse._SubParsersAction, name: str, help_text: str):

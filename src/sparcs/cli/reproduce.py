@@ -15,12 +15,12 @@ import inspect
 from pathlib import Path
 from typing import Any
 
+from ..app.rundir import RunDir
 from ..devices import resolve_device
 from ..errors import ConfigError
 from ..experiments.backends import BACKENDS, Backend
 from ..experiments.registry import EXPERIMENTS, load
 from ..io import read_json
-from ..rundir import RunDir
 from .common import add_dataclass_arguments, dataclass_from_args
 
 __all__ = ["add_parser", "run", "print_summary"]

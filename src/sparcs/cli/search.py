@@ -1,6 +1,6 @@
 """``sparcs search DATA --target COLUMN``: search an architecture for a CSV or .npz file.
 
-Every flag is generated from a field of :class:`sparcs.search.folder.SearchConfig` (the search's
+Every flag is generated from a field of :class:`sparcs.app.config.SearchConfig` (the search's
 :class:`~sparcs.search.settings.SearchSettings` plus the run's input and output), so the flags,
 the estimators' parameters and ``config.json`` cannot drift apart.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..search.folder import SearchConfig, run_search
+from ..app.folder import SearchConfig, run_search
 from .common import add_dataclass_arguments, dataclass_from_args
 
 

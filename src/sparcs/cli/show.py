@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..app.report import summary_table
+from ..app.saved import read_search_file
 from ..errors import DataError
-from ..search.report import summary_table
-from ..search.saved import read_search_file
 
 
 def add_parser(subparsers: argparse._SubParsersAction, name: str, help_text: str):

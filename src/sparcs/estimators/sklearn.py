@@ -31,7 +31,7 @@ except ImportError as err:  # pragma: no cover - exercised only without the extr
         "pip install sparcs-nas[sklearn]"
     ) from err
 
-from ..search._data import seed_from
+from ..preprocessing import seed_from
 from ..search.engine import SearchResult, fit_search
 from ..search.settings import SearchSettings
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import torch
 
+from ..app.markdown import Report
+from ..app.rundir import RunDir
 from ..errors import ConfigError
 from ..io import write_csv
-from ..report import Report
-from ..rundir import RunDir
 from ..spectral.network import SpectralNetwork
 
 __all__ = ["Config", "PRESETS", "run", "parameter_counts"]

@@ -27,11 +27,11 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from ..app.markdown import Report
+from ..app.rundir import RunDir
 from ..errors import ConfigError, SparcsError
 from ..io import write_csv
 from ..pruning.paths import path_strength_from
-from ..report import Report
-from ..rundir import RunDir
 from ..spectral.ensemble import SpectralEnsemble
 from ..spectral.network import SpectralNetwork
 from ..training.ensemble import evaluate_ensemble, fit_ensemble

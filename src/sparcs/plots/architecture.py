@@ -13,7 +13,7 @@ from ..errors import ConfigError
 from ..pruning.architecture import Architecture, architecture_of
 from ..pruning.liveness import analyse, check_threshold
 from ..spectral.network import SpectralNetwork
-from ._mpl import figure, save_figure
+from .canvas import figure, save_figure
 
 __all__ = ["draw_layers", "draw_network"]
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._mpl import pyplot, save_and_close
+from .canvas import pyplot, save_and_close
 
 __all__ = ["plot_parameter_counts"]
 

@@ -12,7 +12,7 @@ import torch
 
 from ..errors import ConfigError
 from ..spectral.network import SpectralNetwork
-from ._mpl import figure, save_figure
+from .canvas import figure, save_figure
 
 __all__ = ["eigenvalue_histograms", "plot_pruning_curve"]
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._mpl import figure, save_figure
+from .canvas import figure, save_figure
 
 __all__ = ["plot_study_trajectories", "plot_training_dynamics"]
 

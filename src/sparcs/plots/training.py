@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ._mpl import figure, save_figure
+from .canvas import figure, save_figure
 
 __all__ = ["plot_loss_curve"]
 

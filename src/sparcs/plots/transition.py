@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ._mpl import pyplot, save_and_close
+from .canvas import pyplot, save_and_close
 
 __all__ = [
     "plot_datasets",

@@ -1,7 +1,11 @@
-"""The search on your own data: settings, engine, tabular input, and run folders.
+"""The search on numpy arrays: settings, engine, regularization path, linear floor, prediction.
 
-- :mod:`.engine`: standardize, train, prune and compact on numpy arrays (torch only);
-- :mod:`.tabular`: reading CSV/TSV tables into features and targets;
-- :mod:`.folder`: ``sparcs search`` — a whole search written into a run folder;
-- :mod:`.saved`: a saved search folder, loaded back for ``sparcs predict``.
+- :mod:`.settings`: :class:`~.settings.SearchSettings`, the one definition of a search's settings;
+- :mod:`.engine`: standardize, train, prune and compact (torch and numpy only);
+- :mod:`.path`: training the candidates, a single network or a regularization path;
+- :mod:`.linear_floor`: the regularized linear model as a candidate of the same form;
+- :mod:`.predictor`: a fitted model behind its scalers, raw features in and targets out.
+
+Reading tables and writing run folders (``sparcs search``) is the application's part:
+:mod:`sparcs.app`.
 """

@@ -27,8 +27,8 @@ from torch import Tensor, nn
 
 from ..devices import resolve_device
 from ..errors import ConfigError, DataError
-from ..estimators.metrics import softmax
 from ..losses import mean_loss, resolve_loss
+from ..preprocessing import Scaler, split_indices
 from ..pruning.compact import to_compact
 from ..pruning.liveness import thresholded_eigenvalues
 from ..pruning.spectral_prune import prune
@@ -36,17 +36,16 @@ from ..pruning.structured import mlp_parameters, prune_in_rounds
 from ..spectral.network import SpectralNetwork
 from ..training.finetune import finetune_compact
 from ..training.trainer import History
-from ._data import Scaler, split_indices
 from .linear_floor import linear_floor
 from .path import Member, train_members
+from .predictor import CHUNK_ROWS, Predictor
 from .settings import SearchSettings
 
-__all__ = ["TASKS", "SearchResult", "class_probabilities", "fit_search", "run_model"]
+__all__ = ["TASKS", "SearchResult", "fit_search"]
 
 TASKS = ("regression", "classification")
 # Fine-tune-and-prune-again rounds after the first structured pruning.
 _PRUNE_ROUNDS = 3
-_PREDICT_CHUNK = 65536
 # Below this many multiply-adds per layer and step (batch × width²), extra CPU threads cost more
 # in synchronization than they save; on a busy machine several times more.
 _SINGLE_THREAD_WORK = 2**24
@@ -81,55 +80,26 @@ class SearchResult:
     pruning_epochs: int = 0
     linear_floor: bool = False
 
+    def predictor(self, model: str = "compact") -> Predictor:
+        """The compact model (``model="full"``: the unpruned spectral network) behind this
+        search's scalers: raw features in, targets or logits out."""
+        net = self.compact if model == "compact" else self.network
+        return Predictor(net, self.x_scaler, self.y_scaler, self.task)
+
     def outputs(self, X: np.ndarray, *, model: str = "compact") -> np.ndarray:
         """Targets (regression, original units) or logits (classification) for ``X``.
 
         ``model="full"`` uses the unpruned spectral network instead of the compact one.
         """
-        net = self.compact if model == "compact" else self.network
-        Z = run_model(net, self.x_scaler.transform(np.asarray(X, dtype=np.float64)))
-        if self.task == "regression" and self.y_scaler is not None:
-            Z = self.y_scaler.inverse(Z)
-        return Z
+        return self.predictor(model).outputs(X)
 
     def predict(self, X: np.ndarray, *, model: str = "compact") -> np.ndarray:
         """Regression: ``(n, outputs)`` values. Classification: class codes ``(n,)``."""
-        Z = self.outputs(X, model=model)
-        return Z if self.task == "regression" else class_probabilities(Z).argmax(axis=1)
+        return self.predictor(model).predict(X)
 
     def predict_proba(self, X: np.ndarray, *, model: str = "compact") -> np.ndarray:
         """Class probabilities, rows summing to 1 (two columns for a one-logit binary model)."""
-        return class_probabilities(self.outputs(X, model=model))
-
-
-def class_probabilities(Z: np.ndarray) -> np.ndarray:
-    """Probabilities from logits: the softmax over the columns, or for one logit z (binary
-    classification) the two columns (1 − σ(z), σ(z))."""
-    if Z.shape[1] == 1:
-        p = 1.0 / (1.0 + np.exp(-np.clip(Z[:, 0], -700, 700)))
-        return np.stack([1.0 - p, p], axis=1)
-    return softmax(Z)
-
-
-def _param_of(net: nn.Module) -> Tensor | None:
-    for tensor in (*net.parameters(), *net.buffers()):
-        if tensor.is_floating_point():
-            return tensor
-    return None
-
-
-@torch.no_grad()
-def run_model(net: nn.Module, X: np.ndarray) -> np.ndarray:
-    """Outputs of ``net`` on the rows of ``X`` (float64 numpy), in chunks, without gradients."""
-    ref = _param_of(net)
-    dtype = ref.dtype if ref is not None else torch.float32
-    device = ref.device if ref is not None else torch.device("cpu")
-    net.eval()
-    outs = []
-    for i in range(0, max(len(X), 1), _PREDICT_CHUNK):
-        chunk = torch.as_tensor(X[i : i + _PREDICT_CHUNK], dtype=dtype, device=device)
-        outs.append(net(chunk).detach().to("cpu", torch.float64).numpy())
-    return np.concatenate(outs, axis=0)
+        return self.predictor(model).predict_proba(X)
 
 
 def fit_search(
@@ -433,7 +403,7 @@ def _say(text: str) -> None:
 @torch.no_grad()
 def _outputs(net: nn.Module, X: Tensor) -> Tensor:
     net.eval()
-    return torch.cat([net(X[i : i + _PREDICT_CHUNK]) for i in range(0, X.shape[0], _PREDICT_CHUNK)])
+    return torch.cat([net(X[i : i + CHUNK_ROWS]) for i in range(0, X.shape[0], CHUNK_ROWS)])
 
 
 def _val_loss(net: nn.Module, X: Tensor, y: Tensor, loss: str) -> float:

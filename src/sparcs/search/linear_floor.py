@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..estimators.linear import LogisticBaseline, RidgeBaseline
+from ..baselines import LogisticBaseline, RidgeBaseline
 from ..pruning.compact import CompactNetwork, to_compact
 from ..spectral.network import SpectralNetwork
 

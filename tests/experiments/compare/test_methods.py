@@ -141,7 +141,7 @@ def test_sparcs_validates_on_the_shared_rows() -> None:
     (outcome,) = METHODS["sparcs"](split, s, CPU)
     assert outcome.size.parameters > 0 and outcome.trainings == 1
     # The same split: the estimators' internal validation part has exactly these rows.
-    from sparcs.search._data import split_indices
+    from sparcs.preprocessing import split_indices
 
     _, val = split_indices(len(split.fit_rows), s.validation_fraction, 0)
     np.testing.assert_array_equal(val, split.val)

@@ -14,7 +14,6 @@ very rows the other methods do.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,12 +21,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ...app.tabular import MIN_ROWS, load_dataset, task_and_targets
 from ...errors import ConfigError, DataError
-from ...estimators.metrics import accuracy, r2_score
-from ...search._data import Scaler, split_indices
-from ...search.engine import class_probabilities, run_model
-from ...search.folder import MIN_ROWS, _task_and_targets
-from ...search.tabular import load_dataset
+from ...metrics import accuracy, class_probabilities, r2_score
+from ...preprocessing import Scaler, split_indices
+from ...search.predictor import Predictor
 from .settings import CompareSettings
 
 __all__ = ["Problem", "Split", "load_problems", "teacher_problem"]
@@ -123,13 +121,10 @@ class Split:
         yt = self.y_scaler.transform(self.Y(y))
         return xt, torch.as_tensor(yt, dtype=torch.float32, device=device)
 
-    def predictor(self, net: torch.nn.Module) -> Callable[[np.ndarray], np.ndarray]:
-        """Raw features → outputs in the target's units (regression) or logits, for a network
-        trained on :meth:`tensors`."""
-        def predict(X: np.ndarray) -> np.ndarray:
-            Z = run_model(net, self.x_scaler.transform(X))
-            return self.y_scaler.inverse(Z) if self.y_scaler is not None else Z
-        return predict
+    def predictor(self, net: torch.nn.Module) -> Predictor:
+        """A network trained on :meth:`tensors` behind this split's scalers: its ``outputs``
+        map raw features to the target's units (regression) or to logits."""
+        return Predictor(net, self.x_scaler, self.y_scaler, self.problem.task)
 
     def score(self, outputs: np.ndarray, part: str) -> float:
         """R² (regression) or accuracy (classification) on ``part``. Class scores are decoded
@@ -205,7 +200,7 @@ def _user_problem(settings: CompareSettings) -> Problem:
     """The user's file, read, encoded and checked as ``sparcs search`` does."""
     data = load_dataset(settings.data, settings.target, categorical=settings.categorical,
                         dropna=settings.dropna, min_rows=MIN_ROWS)
-    task, targets, classes = _task_and_targets(data, settings.task)
+    task, targets, classes = task_and_targets(data, settings.task)
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(settings.data).stem) or "data"
     return Problem(name, task, data.X.astype(np.float64), targets,
                    n_classes=len(classes) if classes else None, source=str(settings.data))

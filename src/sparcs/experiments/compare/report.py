@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ...app.markdown import Report
 from ...io import write_csv
-from ...report import Report
 from .problems import Problem
 from .settings import CompareSettings
 
@@ -131,7 +131,7 @@ def verdicts(summary: list[dict[str, Any]], reference: str = "sparcs") -> list[s
 
 def _pareto(rows: list[dict[str, Any]], methods: list[str],
             path: Path) -> Path:
-    from ...plots._mpl import figure, save_figure
+    from ...plots.canvas import figure, save_figure
 
     datasets = list(dict.fromkeys(r["dataset"] for r in rows))
     ncols = min(4, len(datasets))
@@ -169,7 +169,7 @@ def _pareto(rows: list[dict[str, Any]], methods: list[str],
 
 
 def _cost(rows: list[dict[str, Any]], methods: list[str], path: Path) -> Path:
-    from ...plots._mpl import figure, save_figure
+    from ...plots.canvas import figure, save_figure
 
     fig = figure(figsize=(9, 3.2))
     for n, (key, label) in enumerate((("wall_s", "wall seconds per trial"),

@@ -18,11 +18,11 @@ from typing import Any
 
 import torch
 
+from ...app.rundir import RunDir
 from ...devices import resolve_device
 from ...errors import ConfigError
 from ...io import read_json, write_csv
 from ...progress import progress as progress_bar
-from ...rundir import RunDir
 from ..backends import Backend, run_tasks
 from .methods import METHODS, check_available, variants
 from .problems import Problem, load_problems

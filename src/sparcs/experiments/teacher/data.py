@@ -6,7 +6,7 @@ import torch
 from torch import Tensor
 
 from ...errors import ConfigError
-from ...estimators.metrics import r2_score
+from ...metrics import r2_score
 from .config import Config
 
 __all__ = [

@@ -9,9 +9,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ...estimators.metrics import r2_score
+from ...app.rundir import RunDir
 from ...io import atomic_write_bytes, read_json, write_csv
-from ...rundir import RunDir
+from ...metrics import r2_score
 from ...spectral.network import SpectralNetwork
 from ...training.trainer import History, fit
 from .config import Config

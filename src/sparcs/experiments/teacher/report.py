@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...app.rundir import RunDir
 from ...io import read_json
-from ...rundir import RunDir
 from ...spectral.network import SpectralNetwork
 from ...training.trainer import History
 from .config import PENALTY_LAYERS, Config
@@ -68,7 +68,7 @@ def _depth_finding(widths: list[int]) -> str:
 
 def write_report(config: Config, results: dict[str, Any], study_rows: list[dict[str, Any]],
                   figures: dict[str, str], rundir: RunDir) -> None:
-    from ...report import Report
+    from ...app.markdown import Report
 
     history = History(**read_json(rundir.file("history.json")))
     ev = results["eigenvalues"]

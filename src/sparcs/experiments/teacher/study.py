@@ -8,10 +8,10 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ...estimators.metrics import r2_score
+from ...app.rundir import RunDir
 from ...io import write_csv
+from ...metrics import r2_score
 from ...progress import progress as progress_bar
-from ...rundir import RunDir
 from ...training.trainer import History, fit
 from .config import Config
 from .data import predict, teacher_data

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ....baselines import LogisticBaseline, RidgeBaseline
 from ....errors import ConfigError
-from ....estimators.linear import LogisticBaseline, RidgeBaseline
 from ..nets import Size
 from ..problems import Split
 from ..settings import CompareSettings

@@ -29,7 +29,7 @@ def shrink(net: DenseNet, split: Split, settings: CompareSettings, device: torch
     compact = to_compact(net).cpu()
     kept = {i: net.live(i).tolist() for i in net.hidden_layers}
     return Outcome(
-        name, split.predictor(compact), compact_size(compact, len(net.hidden_layers)),
+        name, split.predictor(compact).outputs, compact_size(compact, len(net.hidden_layers)),
         trainings=1, epochs=epochs + tuned,
         details={"removed_nodes": pruned.removed, "hidden_nodes": pruned.total,
                  "kept_nodes": kept, "validation_loss": {

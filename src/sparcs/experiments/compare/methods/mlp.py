@@ -46,7 +46,7 @@ def run_mlp_prune(split: Split, settings: CompareSettings,
     history = train(net, split, settings, device, lr=settings.lr, penalty=0.0, seed=split.seed)
     full = to_compact(net).cpu()  # a copy: pruning below masks the network in place
     n_hidden = len(settings.max_hidden)
-    unpruned = Outcome("mlp-full", split.predictor(full), compact_size(full, n_hidden),
+    unpruned = Outcome("mlp-full", split.predictor(full).outputs, compact_size(full, n_hidden),
                        trainings=1, epochs=len(history.loss))
     return [shrink(net, split, settings, device, penalty=0.0, epochs=len(history.loss),
                    name="mlp-prune"), unpruned]
@@ -87,7 +87,7 @@ def run_mlp_search(split: Split, settings: CompareSettings,
     def outcome(name: str, number: int) -> Outcome:
         net, loss = found[number]
         compact = to_compact(net)
-        return Outcome(name, split.predictor(compact), compact_size(compact, n_hidden),
+        return Outcome(name, split.predictor(compact).outputs, compact_size(compact, n_hidden),
                        trainings=settings.trials, epochs=epochs,
                        details={"trial": number, "validation_loss": loss,
                                 "params": study.trials[number].params})

@@ -28,8 +28,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import OutputExistsError
-from .io import read_json, write_json
+from ..errors import OutputExistsError
+from ..io import read_json, write_json
 
 __all__ = ["MARKER", "OutputFolder", "check_output_file", "is_marked", "mark"]
 
@@ -38,7 +38,7 @@ MARKER = ".sparcs-run"
 
 def mark(folder: Path, command: str) -> None:
     """Record in ``folder`` that sparcs created it, and with which command."""
-    from . import __version__
+    from .. import __version__
 
     write_json(folder / MARKER, {
         "tool": "sparcs", "version": __version__, "command": command,

@@ -23,110 +23,32 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..baselines import LogisticBaseline, RidgeBaseline
 from ..devices import check_training_memory, resolve_device
-from ..errors import ConfigError, DataError, Interrupted, OutputExistsError, WriteError
-from ..estimators.linear import LogisticBaseline, RidgeBaseline
-from ..estimators.metrics import accuracy, log_loss, r2_score
+from ..errors import ConfigError, Interrupted, OutputExistsError, WriteError
 from ..io import save_torch, write_csv, write_json
-from ..outfolder import OutputFolder
-from ._data import split_indices
-from .engine import SearchResult, fit_search
+from ..metrics import accuracy, log_loss, r2_score
+from ..preprocessing import split_indices
+from ..search.engine import SearchResult, fit_search
+from .config import SearchConfig
+from .outfolder import OutputFolder
 from .report import search_report, summary_table
 from .saved import COLUMNS_FILE, MODEL_DIR
-from .settings import SearchSettings
-from .tabular import CATEGORICAL_MODES, Dataset, encode_labels, infer_task, load_dataset
+from .tabular import MIN_ROWS, load_dataset, task_and_targets
 
 __all__ = ["SearchConfig", "SearchRun", "prepare_out", "run_search"]
 
-TASK_CHOICES = ("auto", "regression", "classification")
-MIN_ROWS = 10
 # Fewer rows than these cannot train a model, or leave too few per class to learn and test it.
 MIN_TRAIN_ROWS = 5
 MIN_ROWS_PER_CLASS = 3
 # Below this many validation rows, the pruning and early stopping choices are noise.
 MIN_VALIDATION_ROWS = 10
-
-
-@dataclass(kw_only=True)
-class SearchConfig(SearchSettings):
-    """Every setting of a ``sparcs search`` run: the :class:`SearchSettings` of the search itself
-    plus where the data comes from and where the run goes. Fields map 1:1 to the command's flags
-    (generated from them) and are saved as ``config.json`` so the run can be repeated."""
-
-    data: str = field(metadata={"help": "CSV file with a header line, or .npz with arrays X and y"})
-    target: str | None = field(
-        default=None, metadata={"help": "name of the target column (CSV only)"}
-    )
-    task: str = field(default="auto", metadata={
-        "help": "auto: classification for text or few integer values, else regression",
-        "choices": TASK_CHOICES,
-    })
-    test_fraction: float = field(
-        default=0.2, metadata={"help": "share of rows held out for the test metrics"}
-    )
-    categorical: str = field(default="error", metadata={
-        "help": "text feature columns: error or onehot encoding", "choices": CATEGORICAL_MODES,
-    })
-    dropna: bool = field(
-        default=False, metadata={"help": "drop rows with missing, NaN or infinite values"}
-    )
-    out: str | None = field(
-        default=None, metadata={"help": "output folder (default: sparcs-search-<data name>)"}
-    )
-    overwrite: bool = field(default=False, metadata={"help": "replace an existing --out folder"})
-    progress: bool = field(default=True, metadata={"help": "show a progress bar while training"})
-
-    def __post_init__(self) -> None:
-        if self.task not in TASK_CHOICES:
-            raise ConfigError(f"unknown task {self.task!r}; use one of {', '.join(TASK_CHOICES)}")
-        if self.categorical not in CATEGORICAL_MODES:
-            raise ConfigError(
-                f"unknown categorical mode {self.categorical!r}; use "
-                f"{' or '.join(CATEGORICAL_MODES)}"
-            )
-        if not 0 < self.test_fraction < 1:
-            raise ConfigError(f"test_fraction must be in (0, 1), got {self.test_fraction}")
-        if not self.max_hidden:
-            raise ConfigError(
-                "max_hidden is empty; give the hidden widths to search, such as 200,200 (the "
-                "search itself finds out when the data needs no hidden layer)"
-            )
-        super().__post_init__()  # validates the search settings
-
-    @property
-    def out_dir(self) -> Path:
-        return Path(self.out) if self.out else Path(f"sparcs-search-{Path(self.data).stem}")
-
-    def settings(self) -> SearchSettings:
-        """The search's own settings, without the run's."""
-        return SearchSettings.from_attributes(self)
-
-    def command_line(self) -> str:
-        """The ``sparcs search`` command that repeats this run."""
-        parts = ["sparcs search", _quote(self.data)]
-        defaults = SearchConfig(data=self.data).to_dict()
-        for name, value in self.to_dict().items():
-            if name in ("data", "overwrite", "progress") or value == defaults[name]:
-                continue
-            flag = "--" + name.replace("_", "-")
-            if isinstance(value, bool):
-                parts.append(flag if value else "--no-" + name.replace("_", "-"))
-            elif isinstance(value, list):
-                parts.append(f"{flag} {','.join(str(v) for v in value)}")
-            else:
-                parts.append(f"{flag} {_quote(str(value).lower() if value is None else value)}")
-        return " ".join(p for p in parts if p)
-
-
-def _quote(value: Any) -> str:
-    text = str(value)
-    return f"'{text}'" if any(c in text for c in " \"'$;&|") else text
 
 
 @dataclass
@@ -207,39 +129,6 @@ def _check_split(
     return notes
 
 
-def _task_and_targets(data: Dataset, task: str) -> tuple[str, np.ndarray, list | None]:
-    """(task, targets, class labels): codes for classification, floats for regression."""
-    name = data.schema.target
-    if data.y.dtype != object and np.ptp(data.y) == 0:
-        raise DataError(
-            f"target column {name!r} is constant ({data.y[0]:g} in every row); there is "
-            "nothing to learn"
-        )
-    if task == "auto":
-        task = infer_task(data.y)
-    if task == "classification":
-        classes, codes = encode_labels(data.y)
-        if len(classes) < 2:
-            raise DataError(
-                f"target column {name!r} has only one class ({classes[0]!r}); classification "
-                "needs at least 2"
-            )
-        # With fewer than 2 rows per class on average most classes cannot be both trained on
-        # and tested: typically a continuous target given --task classification by mistake.
-        if 2 * len(classes) > len(codes):
-            raise DataError(
-                f"target column {name!r} has {len(classes)} distinct values in {len(codes)} "
-                "rows, too many classes to learn; use --task regression for a numeric target"
-            )
-        return task, codes, classes
-    if data.y.dtype == object:
-        raise DataError(
-            f"target column {name!r} holds text, which cannot be regressed; use --task "
-            "classification"
-        )
-    return task, data.y.astype(np.float64), None
-
-
 def _metrics(
     fitted: SearchResult, X_train: np.ndarray, y_train: np.ndarray,
     X_test: np.ndarray, y_test: np.ndarray,
@@ -308,7 +197,7 @@ def _search(config: SearchConfig, folder: OutputFolder, log: Callable[..., None]
     )
     for note in data.notes:
         _warn(note)
-    task, targets, classes = _task_and_targets(data, config.task)
+    task, targets, classes = task_and_targets(data, config.task)
     stratify = targets if task == "classification" else None
     train, test = split_indices(len(targets), config.test_fraction, config.seed, stratify=stratify)
     for note in _check_split(config, targets, train, test, classes):

@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..search._data import Scaler
+from .metrics import softmax
+from .preprocessing import Scaler
 
 __all__ = ["LogisticBaseline", "RidgeBaseline"]
 
@@ -69,10 +70,7 @@ class LogisticBaseline:
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         logits = self.scaler_.transform(np.asarray(X, dtype=np.float64)) @ self.coef_
-        logits = logits + self.intercept_
-        logits -= logits.max(axis=1, keepdims=True)
-        P = np.exp(logits)
-        return P / P.sum(axis=1, keepdims=True)
+        return softmax(logits + self.intercept_)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.predict_proba(X).argmax(axis=1)

@@ -31,6 +31,7 @@ from ..errors import ConfigError, DataError
 
 __all__ = [
     "CATEGORICAL_MODES",
+    "MIN_ROWS",
     "ColumnSchema",
     "Dataset",
     "RawTable",
@@ -38,9 +39,12 @@ __all__ = [
     "infer_task",
     "load_dataset",
     "read_table",
+    "task_and_targets",
 ]
 
 CATEGORICAL_MODES = ("error", "onehot")
+# The fewest rows a search (and ``sparcs compare`` on a user's file) reads.
+MIN_ROWS = 10
 # Cells that mean "no value" in CSV files written by common tools.
 MISSING = frozenset({"", "na", "nan", "n/a", "null", "none", "?"})
 MAX_AUTO_CLASSES = 20
@@ -473,3 +477,38 @@ def encode_labels(y: np.ndarray) -> tuple[list, np.ndarray]:
     classes, codes = np.unique(y, return_inverse=True)
     labels = [c.item() if hasattr(c, "item") else c for c in classes]
     return labels, codes.astype(np.int64)
+
+
+def task_and_targets(data: Dataset, task: str) -> tuple[str, np.ndarray, list | None]:
+    """(task, targets, class labels) of a loaded table: codes for classification, floats for
+    regression. ``task="auto"`` infers it (:func:`infer_task`); a target that cannot be learned
+    (constant, one class, too many classes, text to regress) raises :class:`DataError`."""
+    name = data.schema.target
+    if data.y.dtype != object and np.ptp(data.y) == 0:
+        raise DataError(
+            f"target column {name!r} is constant ({data.y[0]:g} in every row); there is "
+            "nothing to learn"
+        )
+    if task == "auto":
+        task = infer_task(data.y)
+    if task == "classification":
+        classes, codes = encode_labels(data.y)
+        if len(classes) < 2:
+            raise DataError(
+                f"target column {name!r} has only one class ({classes[0]!r}); classification "
+                "needs at least 2"
+            )
+        # With fewer than 2 rows per class on average most classes cannot be both trained on
+        # and tested: typically a continuous target given --task classification by mistake.
+        if 2 * len(classes) > len(codes):
+            raise DataError(
+                f"target column {name!r} has {len(classes)} distinct values in {len(codes)} "
+                "rows, too many classes to learn; use --task regression for a numeric target"
+            )
+        return task, codes, classes
+    if data.y.dtype == object:
+        raise DataError(
+            f"target column {name!r} holds text, which cannot be regressed; use --task "
+            "classification"
+        )
+    return task, data.y.astype(np.float64), None

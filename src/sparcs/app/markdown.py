@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .io import atomic_write_bytes
+from ..io import atomic_write_bytes
 
 __all__ = ["Report", "format_value", "markdown_table"]
 

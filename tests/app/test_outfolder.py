@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from sparcs.app.outfolder import MARKER, OutputFolder, check_output_file, is_marked, mark
 from sparcs.errors import OutputExistsError
-from sparcs.outfolder import MARKER, OutputFolder, check_output_file, is_marked, mark
 
 
 def sparcs_result(path: Path, text: str = "old") -> Path:

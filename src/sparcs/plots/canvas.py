@@ -1,4 +1,4 @@
-"""Lazy matplotlib access for the plots extra: Agg backend, PNG files written atomically."""
+"""matplotlib for the plots extra, loaded lazily: Agg figures, PNG files written atomically."""
 
 from __future__ import annotations
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sparcs.errors import ConfigError, DataError
-from sparcs.search.tabular import (
+from sparcs.app.tabular import (
     ColumnSchema,
     encode_labels,
     infer_task,
     load_dataset,
     read_table,
 )
+from sparcs.errors import ConfigError, DataError
 
 
 def write(tmp_path, text, name="data.csv"):

@@ -16,8 +16,8 @@ from torch import nn
 
 from ..errors import DataError
 from ..io import read_json
-from ._data import Scaler
-from .engine import class_probabilities, run_model
+from ..preprocessing import Scaler
+from ..search.predictor import Predictor
 from .tabular import ColumnSchema, RawTable
 
 __all__ = ["COLUMNS_FILE", "MODEL_DIR", "SavedSearch", "read_search_file"]
@@ -97,14 +97,18 @@ class SavedSearch:
             )
         return X
 
+    @property
+    def predictor(self) -> Predictor:
+        """The saved model behind its scalers: raw features in, targets or logits out."""
+        return Predictor(self.model, self.x_scaler, self.y_scaler, self.task)
+
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Predicted values (regression) or class labels (classification)."""
-        Z = run_model(self.model, self.x_scaler.transform(X))
+        pred = self.predictor.predict(X)
         if self.task == "regression":
-            Z = self.y_scaler.inverse(Z) if self.y_scaler is not None else Z
-            return Z[:, 0]
-        return np.asarray(self.classes, dtype=object)[class_probabilities(Z).argmax(axis=1)]
+            return pred[:, 0]
+        return np.asarray(self.classes, dtype=object)[pred]
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities, one column per entry of ``classes``."""
-        return class_probabilities(run_model(self.model, self.x_scaler.transform(X)))
+        return self.predictor.predict_proba(X)

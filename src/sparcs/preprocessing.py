@@ -1,4 +1,7 @@
-"""Rows and columns of a search (internal): seeds, train/validation splits, standardization."""
+"""Rows and columns before training: seeds, train/validation splits, standardization.
+
+Shared by the search, the linear baselines and the comparison, so that all of them cut and
+scale the data the same way."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConfigError
+from .errors import ConfigError
 
 __all__ = ["Scaler", "seed_from", "split_indices"]
 

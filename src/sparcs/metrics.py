@@ -1,4 +1,5 @@
-"""Test metrics without scikit-learn: R², accuracy, log-loss, and the softmax of logits."""
+"""Metrics without scikit-learn: R², accuracy, log-loss, and class probabilities from logits
+(the softmax, or for one logit the logistic function)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["accuracy", "log_loss", "r2_score", "softmax"]
+__all__ = ["accuracy", "class_probabilities", "log_loss", "r2_score", "softmax"]
 
 
 def r2_score(y_true: Any, y_pred: Any) -> float:
@@ -48,3 +49,12 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     Z = logits - logits.max(axis=1, keepdims=True)
     P = np.exp(Z)
     return P / P.sum(axis=1, keepdims=True)
+
+
+def class_probabilities(Z: np.ndarray) -> np.ndarray:
+    """Probabilities from logits: the softmax over the columns, or for one logit z (binary
+    classification) the two columns (1 − σ(z), σ(z))."""
+    if Z.shape[1] == 1:
+        p = 1.0 / (1.0 + np.exp(-np.clip(Z[:, 0], -700, 700)))
+        return np.stack([1.0 - p, p], axis=1)
+    return softmax(Z)

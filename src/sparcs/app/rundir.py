@@ -15,8 +15,8 @@ from typing import Any
 
 import torch
 
-from .errors import Interrupted, OutputExistsError
-from .io import read_json, save_torch, write_json
+from ..errors import Interrupted, OutputExistsError
+from ..io import read_json, save_torch, write_json
 from .outfolder import MARKER, OutputFolder
 
 __all__ = ["RunDir"]
@@ -48,7 +48,7 @@ class RunDir:
       ``target`` only when :meth:`finish` is called, so an interrupted or failed replacement
       leaves the earlier result intact;
     - a non-empty folder sparcs did not make, the current folder, its parents, home or ``/``:
-      always refused (see :mod:`sparcs.outfolder`).
+      always refused (see :mod:`sparcs.app.outfolder`).
 
     Example:
         >>> import tempfile

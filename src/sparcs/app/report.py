@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..report import Report
-from .engine import SearchResult
-
-if TYPE_CHECKING:
-    from .folder import SearchConfig
+from ..search.engine import SearchResult
+from .config import SearchConfig
+from .markdown import Report
 
 __all__ = ["search_report", "summary_table", "training_note"]
 
