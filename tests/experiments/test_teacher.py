@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import torch
 
+import sparcs
 from sparcs import CompactNetwork
 from sparcs.app.rundir import RunDir
 from sparcs.cli.main import main
@@ -265,3 +266,17 @@ def test_interrupted_study_resumes_where_it_stopped(
             return [{k: v for k, v in r.items() if k != "seconds"} for r in csv.DictReader(fh)]
 
     assert read(tmp_path / "run") == read(reference)
+
+
+def test_the_student_is_drawn_from_its_seed_and_leaves_the_global_rng_alone() -> None:
+    config = T.PRESETS["tiny"]
+    torch.manual_seed(123)
+    before = torch.random.get_rng_state()
+    net = T.make_student(config, config.hidden, CPU, 7)
+    assert torch.equal(torch.random.get_rng_state(), before)
+    torch.manual_seed(7)  # the same weights as a student built after seeding the global RNG
+    plain = sparcs.SpectralNetwork([config.dim, config.hidden, config.hidden, config.dim],
+                                   activation="relu", bias=False, freeze_eigenvalues=[0])
+    for a, b in zip(net.parameters(), plain.parameters(), strict=True):
+        assert torch.equal(a, b)
+    assert not net.eigenvalues[0].requires_grad

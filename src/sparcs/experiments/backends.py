@@ -1,22 +1,30 @@
 """Where independent tasks run: in this process, in order (``local``), or as Ray tasks (``ray``).
 
-A task is a module-level function and its arguments. :func:`run_tasks` yields one
-:class:`TaskOutcome` per task as it finishes, holding either the value or the error, so that
-one failing task never loses the others. Ray is an optional extra (``pip install
+One scheduler for every experiment that splits its work into independent tasks (the compare
+trials, the transition experiment's chunks of models). A task is a key and the arguments of a
+module-level function. :func:`run_tasks` yields one :class:`TaskOutcome` per task as it
+finishes, holding either the value or the error, so that one failing task never loses the
+others; the caller saves each value as it arrives, and a rerun passes the keys it already has
+as ``skip``, so an interrupted run resumes with the missing tasks only.
+
+The local backend runs the tasks in order in this process and can hand each one extra keyword
+arguments (``in_process``): a checkpoint hook and the state to resume from, so that a task
+interrupted halfway (Ctrl-C) resumes mid-task. Ray is an optional extra (``pip install
 'sparcs-nas[ray]'``); each Ray task declares its CPUs and GPUs, and a task whose worker dies is
 retried ``max_retries`` times. An exception raised by the task itself is not retried: running
 the same seeded computation again would raise again.
 
->>> outcomes = list(run_tasks(pow, [("a", (2, 3)), ("b", (2, "x"))], Backend()))
->>> outcomes[0].value, outcomes[1].error.startswith("TypeError")
-(8, True)
+>>> outcomes = list(run_tasks(pow, [("a", (2, 3)), ("b", (2, "x")), ("c", (3, 2))], Backend(),
+...                           skip={"c"}))
+>>> [o.key for o in outcomes], outcomes[0].value, outcomes[1].error.startswith("TypeError")
+(['a', 'b'], 8, True)
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Container, Hashable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigError
@@ -25,6 +33,8 @@ __all__ = ["BACKENDS", "Backend", "TaskOutcome", "connect", "run_tasks"]
 
 BACKENDS = ("local", "ray")
 RAY_HINT = "pip install 'sparcs-nas[ray]'"
+
+Task = tuple[Hashable, tuple]
 
 
 @dataclass(frozen=True)
@@ -50,40 +60,71 @@ class Backend:
         if self.address is not None and self.name != "ray":
             raise ConfigError("--address names a Ray cluster; it needs --backend ray")
 
+    @property
+    def threads(self) -> int:
+        """The torch threads a task uses: its CPUs, at least one."""
+        return max(1, int(self.cpus))
+
 
 @dataclass
 class TaskOutcome:
-    """One finished task: ``value`` on success, else ``error`` (one line: type and message)."""
+    """One finished task: ``value`` on success, else ``error`` (one line: type and message) and,
+    where it could be had, ``exception`` itself (the original one, with its traceback, from a
+    task that ran in this process)."""
 
     key: Any
     value: Any = None
     error: str | None = None
+    exception: BaseException | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
 
-def _describe(err: BaseException) -> str:
+def _failed(key: Any, err: BaseException) -> TaskOutcome:
     text = str(err).strip().splitlines()
-    return f"{type(err).__name__}: {text[0] if text else ''}".rstrip(": ")
+    error = f"{type(err).__name__}: {text[0] if text else ''}".rstrip(": ")
+    return TaskOutcome(key, error=error, exception=err)
 
 
 def run_tasks(
-    fn: Callable[..., Any], tasks: Sequence[tuple[Any, tuple]], backend: Backend
+    fn: Callable[..., Any],
+    tasks: Iterable[Task],
+    backend: Backend,
+    *,
+    skip: Container[Hashable] = (),
+    in_process: Callable[[Any], dict[str, Any]] | None = None,
 ) -> Iterator[TaskOutcome]:
-    """Run ``fn(*args)`` for every ``(key, args)``; yield outcomes as they finish (local: in
-    order). ``KeyboardInterrupt`` stops the run; outcomes yielded before it stay valid."""
+    """Run ``fn(*args)`` for every ``(key, args)`` whose key is not in ``skip``; yield the
+    outcomes as they finish (local: in order). ``KeyboardInterrupt`` stops the run; outcomes
+    yielded before it stay valid.
+
+    ``in_process(key)``, when given, is called just before the local backend runs a task and
+    returns extra keyword arguments for it, e.g. ``checkpoint=`` (a hook the task calls with its
+    partial state) and ``resume=`` (the state it saved last time). A Ray task runs in another
+    process and gets none: it restarts from the beginning, and the caller keeps what it
+    returns.
+    """
+    todo = [(key, args) for key, args in tasks if key not in skip]
     if backend.name == "local":
-        for key, args in tasks:
-            try:
-                value = fn(*args)
-            except Exception as err:  # reported per task; the other tasks still run
-                yield TaskOutcome(key, error=_describe(err))
-            else:
-                yield TaskOutcome(key, value=value)
-        return
-    yield from _run_ray(fn, tasks, backend)
+        yield from _run_local(fn, todo, in_process)
+    else:
+        yield from _run_ray(fn, todo, backend)
+
+
+def _run_local(
+    fn: Callable[..., Any], tasks: list[Task],
+    in_process: Callable[[Any], dict[str, Any]] | None,
+) -> Iterator[TaskOutcome]:
+    for key, args in tasks:
+        kwargs = in_process(key) if in_process is not None else {}
+        try:
+            value = fn(*args, **kwargs)
+        except Exception as err:  # reported per task; the other tasks still run
+            yield _failed(key, err)
+        else:
+            yield TaskOutcome(key, value=value)
 
 
 def ray_module() -> Any:
@@ -107,15 +148,13 @@ def connect(backend: Backend) -> Any:
     return ray
 
 
-def _run_ray(
-    fn: Callable[..., Any], tasks: Sequence[tuple[Any, tuple]], backend: Backend
-) -> Iterator[TaskOutcome]:
+def _run_ray(fn: Callable[..., Any], tasks: list[Task], backend: Backend) -> Iterator[TaskOutcome]:
     ray = connect(backend)
     remote = ray.remote(fn).options(
         num_cpus=backend.cpus, num_gpus=backend.gpus,
         max_retries=backend.max_retries, retry_exceptions=False,
     )
-    pending = {}
+    pending: dict[Any, Hashable] = {}
     stored: dict[int, Any] = {}
     for key, args in tasks:
         # Objects shared by several tasks (a dataset, the settings) go to the object store once;
@@ -138,9 +177,9 @@ def _run_ray(
                     value = ray.get(ref)
                 except ray.exceptions.RayTaskError as err:
                     cause = getattr(err, "cause", None)
-                    yield TaskOutcome(key, error=_describe(cause if cause is not None else err))
+                    yield _failed(key, cause if cause is not None else err)
                 except ray.exceptions.RayError as err:  # the worker died more than max_retries
-                    yield TaskOutcome(key, error=_describe(err))
+                    yield _failed(key, err)
                 else:
                     yield TaskOutcome(key, value=value)
     finally:

@@ -21,8 +21,11 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from pathlib import Path
+from typing import Any, TypedDict
 
 import torch
 from torch import Tensor
@@ -41,6 +44,19 @@ from .backends import Backend, connect, run_tasks
 __all__ = ["Config", "PRESETS", "run", "target"]
 
 PENALTY_LAYERS = [0, 1]
+
+Cell = tuple[float, float, int]
+"""(β, α, sample) of one model."""
+Params = dict[str, list[Tensor]]
+"""One network's ``eigenvectors`` and ``eigenvalues``."""
+
+
+class ChunkResult(TypedDict):
+    """What training one chunk gives: per-model metrics (one value per model of the chunk) and
+    the parameters of its sample-0 models by their place in the chunk."""
+
+    metrics: dict[str, Tensor]
+    keep: dict[int, Params]
 
 
 def _paper_alphas() -> list[float]:
@@ -113,12 +129,13 @@ def target(x: Tensor, alpha: Tensor | float, beta: Tensor | float) -> Tensor:
 
 
 # ---------------------------------------------------------------------- the grid
-def _grid(config: Config) -> list[tuple[float, float, int]]:
+def _grid(config: Config) -> list[Cell]:
     """(β, α, sample) of every model, in model order."""
     return [(b, a, s) for b in config.betas for a in config.alphas for s in range(config.samples)]
 
 
-def _sample_draws(config: Config, samples: list[int], dtype: torch.dtype):
+def _sample_draws(config: Config, samples: list[int], dtype: torch.dtype
+                  ) -> tuple[Tensor, Tensor, Tensor]:
     """Per-sample (φ_0, φ_1, x): Xavier-uniform eigenvectors and inputs U[−1, 1]², each from a
     generator seeded by (seed, sample) alone, so any chunking gives the same models."""
     n0, h = 3, config.hidden
@@ -132,7 +149,8 @@ def _sample_draws(config: Config, samples: list[int], dtype: torch.dtype):
     return torch.stack(phi0), torch.stack(phi1), torch.stack(xs)
 
 
-def _build_chunk(config: Config, grid, device: torch.device):
+def _build_chunk(config: Config, grid: list[Cell], device: torch.device | str
+                 ) -> tuple[SpectralEnsemble, Tensor, Tensor]:
     samples = sorted({s for _, _, s in grid})
     where = {s: i for i, s in enumerate(samples)}
     phi0, phi1, xs = _sample_draws(config, samples, torch.float32)
@@ -164,8 +182,18 @@ def _model_metrics(ens: SpectralEnsemble, X: Tensor, y: Tensor) -> dict[str, Ten
         }
 
 
-def _chunk_result(config, grid, device, progress, *, resume=None, checkpoint=None):
-    """Train one chunk of models and return its metrics and the figures' models (CPU)."""
+def _train_chunk(
+    config: Config, grid: list[Cell], device: torch.device | str, threads: int | None = None, *,
+    progress: bool = False, resume: dict[str, Any] | None = None,
+    checkpoint: Callable[[dict[str, Any]], None] | None = None,
+) -> ChunkResult:
+    """Train one chunk of models and return its metrics and the figures' models (CPU).
+
+    In this process the scheduler adds the chunk's checkpoint hook and the state to resume
+    from; on a Ray worker ``device`` is a name that the worker resolves and ``threads`` fixes
+    torch's thread count (no checkpoints there: the driver saves finished chunks)."""
+    if threads is not None:
+        torch.set_num_threads(threads)
     ens, X, y = _build_chunk(config, grid, device)
     train = TrainConfig(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
                         penalty=config.penalty, penalty_layers=PENALTY_LAYERS, seed=config.seed)
@@ -184,53 +212,64 @@ def _chunk_result(config, grid, device, progress, *, resume=None, checkpoint=Non
     }
 
 
-def _local_chunks(config, rundir, chunks, device, progress):
-    """(index, result) of every chunk in order, each resuming from its checkpoint."""
-    for index, grid in enumerate(chunks):
-        name = f"chunk{index:03d}"
-        result = rundir.load_checkpoint(f"{name}-results")
-        if result is None:
-            if progress and len(chunks) > 1:
-                print(f"chunk {index + 1}/{len(chunks)}: {len(grid)} models")
-            result = _chunk_result(
-                config, grid, device, progress, resume=rundir.load_checkpoint(name),
-                checkpoint=lambda state, name=name: rundir.save_checkpoint(name, state))
-            rundir.save_checkpoint(f"{name}-results", result)
-        yield index, result
-
-
-def _remote_chunk(config, grid, device_name, threads) -> dict[str, Any]:
-    """One chunk on a Ray worker (no checkpoints there: the driver saves finished chunks)."""
-    torch.set_num_threads(threads)
-    return _chunk_result(config, grid, torch.device(device_name), False)
-
-
-def _ray_chunks(config, rundir, chunks, device, backend):
-    """Every unfinished chunk as one Ray task (one GPU each where the cluster has GPUs);
-    finished chunks are saved as they arrive, so a rerun only trains the missing ones."""
+def _ray_backend(backend: Backend, device: torch.device | str) -> tuple[Backend, str]:
+    """The backend with one GPU per task where the cluster has GPUs and ``device`` is not the
+    CPU, and the device name the workers resolve."""
     ray = connect(backend)
     wants_gpu = str(device) != "cpu"
     gpus = 1.0 if wants_gpu and ray.cluster_resources().get("GPU", 0) >= 1 else 0.0
     if str(device).startswith("cuda") and not gpus:
         raise ConfigError("--device cuda was asked for, but the Ray cluster has no GPU")
-    backend = dataclasses.replace(backend, gpus=gpus)
-    results = {i: rundir.load_checkpoint(f"chunk{i:03d}-results") for i in range(len(chunks))}
-    tasks = [(i, (config, grid, "cuda" if gpus else "cpu", max(1, int(backend.cpus))))
-             for i, grid in enumerate(chunks) if results[i] is None]
-    failed = {}
-    for outcome in run_tasks(_remote_chunk, tasks, backend):
+    return dataclasses.replace(backend, gpus=gpus), "cuda" if gpus else "cpu"
+
+
+def _chunk_name(index: int) -> str:
+    return f"chunk{index:03d}"
+
+
+def _trained_chunks(
+    config: Config, rundir: RunDir, chunks: list[list[Cell]], device: torch.device | str,
+    progress: bool, backend: Backend,
+) -> Iterator[tuple[int, ChunkResult]]:
+    """(index, result) of every chunk: first those saved by an earlier session, then the others
+    as they finish, each saved as it arrives (``checkpoints/chunkNNN-results.pt``), so a rerun
+    only trains the missing ones. Locally, chunks train in order and a chunk's training is
+    checkpointed too, so an interrupted chunk resumes mid-way; with Ray each missing chunk is
+    one task (one GPU each where the cluster has GPUs)."""
+    saved = {i: rundir.load_checkpoint(f"{_chunk_name(i)}-results") for i in range(len(chunks))}
+    finished = {i for i, result in saved.items() if result is not None}
+    for index in sorted(finished):
+        yield index, saved[index]
+    local = backend.name == "local"
+    if local:
+        tasks = [(i, (config, grid, device)) for i, grid in enumerate(chunks)]
+    else:
+        backend, device_name = _ray_backend(backend, device)
+        tasks = [(i, (config, grid, device_name, backend.threads)) for i, grid in enumerate(chunks)]
+
+    def in_process(index: int) -> dict[str, Any]:
+        if progress and len(chunks) > 1:
+            print(f"chunk {index + 1}/{len(chunks)}: {len(chunks[index])} models")
+        name = _chunk_name(index)
+        return {"progress": progress, "resume": rundir.load_checkpoint(name),
+                "checkpoint": partial(rundir.save_checkpoint, name)}
+
+    failed: dict[int, str] = {}
+    for outcome in run_tasks(_train_chunk, tasks, backend, skip=finished,
+                             in_process=in_process if local else None):
         if outcome.ok:
-            rundir.save_checkpoint(f"chunk{outcome.key:03d}-results", outcome.value)
-            results[outcome.key] = outcome.value
+            rundir.save_checkpoint(f"{_chunk_name(outcome.key)}-results", outcome.value)
+            yield outcome.key, outcome.value
+        elif local and outcome.exception is not None:
+            raise outcome.exception  # a local run stops at its first failing chunk
         else:
-            failed[outcome.key] = outcome.error
+            failed[outcome.key] = outcome.error or ""
     if failed:
         first = min(failed)
         raise SparcsError(
             f"{len(failed)} of {len(chunks)} chunks failed (chunk {first}: {failed[first]}); "
             "the finished chunks are saved: rerun the same command to train the missing ones"
         )
-    return list(results.items())
 
 
 # ---------------------------------------------------------------------- aggregation
@@ -269,7 +308,8 @@ MODEL_COLUMNS = ["model", "beta", "alpha", "sample", "mean_abs_eigenvalue", "mea
                  "mean_abs_lambda1", "gamma_norm_sq", "mse"]
 
 
-def _write_results(rundir: RunDir, config: Config, per_model: list[dict[str, Any]]):
+def _write_results(rundir: RunDir, config: Config, per_model: list[dict[str, Any]]
+                   ) -> list[dict[str, Any]]:
     rows = _cell_rows(config, per_model)
     write_csv(rundir.file("models.csv"), per_model, MODEL_COLUMNS)
     write_csv(rundir.file("results.csv"), rows, COLUMNS)
@@ -296,7 +336,7 @@ def _nearest(values: list[float], wanted: list[float]) -> list[float]:
     return out
 
 
-def _network(config: Config, params: dict[str, list[Tensor]]) -> SpectralNetwork:
+def _network(config: Config, params: Params) -> SpectralNetwork:
     net = SpectralNetwork([2, config.hidden, 1], bias=True)
     with torch.no_grad():
         for dst, src in zip(net.eigenvectors, params["eigenvectors"], strict=True):
@@ -306,7 +346,8 @@ def _network(config: Config, params: dict[str, list[Tensor]]) -> SpectralNetwork
     return net.eval()
 
 
-def _figures(config, rundir, rows, kept) -> tuple[list[Any], dict[float, int]]:
+def _figures(config: Config, rundir: RunDir, rows: list[dict[str, Any]],
+             kept: dict[tuple[float, float], Params]) -> tuple[list[Path], dict[float, int]]:
     from ..plots import transition as plots
 
     figures = []
@@ -337,7 +378,8 @@ def _figures(config, rundir, rows, kept) -> tuple[list[Any], dict[float, int]]:
     return figures, live
 
 
-def _write_report(config, rundir, rows, figures, live, elapsed) -> None:
+def _write_report(config: Config, rundir: RunDir, rows: list[dict[str, Any]], figures: list[Path],
+                  live: dict[float, int], elapsed: float) -> None:
     report = Report("Linear-to-nonlinear transition (paper Figs. 7, 11–15)")
     report.paragraph(
         f"{config.num_models} models ({len(config.betas)} β × {len(config.alphas)} α × "
@@ -406,24 +448,23 @@ def run(
     grid = _grid(config)
     size = config.chunk_models or len(grid)
     chunks = [grid[i : i + size] for i in range(0, len(grid), size)]
-    per_model: list[dict[str, Any]] = []
-    kept: dict[tuple[float, float], dict[str, list[Tensor]]] = {}
-    if backend is None or backend.name == "local":
-        results = _local_chunks(config, rundir, chunks, device, progress)
-    else:
-        results = _ray_chunks(config, rundir, chunks, device, backend)
-    for index, result in results:
+    per_chunk: dict[int, list[dict[str, Any]]] = {}
+    kept: dict[tuple[float, float], Params] = {}
+    for index, result in _trained_chunks(config, rundir, chunks, device, progress,
+                                         backend or Backend()):
         chunk = chunks[index]
-        offset = index * size
         m = result["metrics"]
-        for i, (beta, alpha, s) in enumerate(chunk):
-            per_model.append({"model": offset + i, "beta": beta, "alpha": alpha, "sample": s,
-                              **{k: float(v[i]) for k, v in m.items()}})
+        per_chunk[index] = [
+            {"model": index * size + i, "beta": beta, "alpha": alpha, "sample": s,
+             **{k: float(v[i]) for k, v in m.items()}}
+            for i, (beta, alpha, s) in enumerate(chunk)
+        ]
         for i, params in result["keep"].items():
             beta, alpha, _ = chunk[i]
             kept[(beta, alpha)] = params
-        # Completed chunks are always on disk as CSV: an interrupted run leaves valid results.
-        rows = _write_results(rundir, config, per_model)
+        # Completed chunks are always on disk as CSV, in model order: an interrupted run leaves
+        # valid results.
+        rows = _write_results(rundir, config, [r for i in sorted(per_chunk) for r in per_chunk[i]])
     elapsed = time.perf_counter() - start
 
     try:

@@ -3,7 +3,12 @@ pruning."""
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import itertools
+import re
+import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,8 +16,9 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sparcs.errors import ConfigError
 from sparcs.experiments.compare.fitting import prune_nodes, train, validation_loss
-from sparcs.experiments.compare.methods import METHODS, check_available, variants
+from sparcs.experiments.compare.methods import METHODS, REGISTRY, check_available, variants
 from sparcs.experiments.compare.methods.direct import run_direct
 from sparcs.experiments.compare.methods.mlp import LR_RANGE, run_mlp_prune, run_mlp_search
 from sparcs.experiments.compare.nets import DenseNet, compact_size, to_compact
@@ -24,10 +30,50 @@ CPU = torch.device("cpu")
 
 
 def test_registry_matches_the_method_names() -> None:
-    assert tuple(METHODS) == METHOD_NAMES
+    assert tuple(METHODS) == METHOD_NAMES == tuple(m.name for m in REGISTRY)
     assert variants("mlp-search") == ["mlp-search", "mlp-search-small"]
     assert variants("mlp-prune") == ["mlp-prune", "mlp-full"] and variants("hgb") == ["hgb"]
     check_available(list(METHOD_NAMES))  # the dev install has optuna and scikit-learn
+
+
+def _extras() -> dict[str, list[str]]:
+    """``[project.optional-dependencies]`` of pyproject.toml: extra → distribution names."""
+    with open(Path(__file__).parents[3] / "pyproject.toml", "rb") as fh:
+        extras = tomllib.load(fh)["project"]["optional-dependencies"]
+    return {extra: [re.split(r"[<>=!~\[ ;]", r)[0].lower() for r in reqs]
+            for extra, reqs in extras.items()}
+
+
+def test_every_method_record_is_consistent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Row names are unique, each method reports exactly its variants, and a method that needs
+    a package names an extra that installs it and is refused clearly without it."""
+    rows = [v for m in REGISTRY for v in m.variants]
+    assert len(rows) == len(set(rows))
+    extras, modules = _extras(), importlib.metadata.packages_distributions()
+    for method in REGISTRY:
+        assert method.variants[0] == method.name and callable(method.run)
+        if method.needs is not None:
+            module, extra = method.needs
+            installs = {d.lower() for d in modules[module]}
+            assert installs & set(extras[extra]), (method.name, extras[extra])
+            assert installs & set(extras["dev"]) and installs & set(extras["all"]), method.name
+    s = settings(epochs=2, finetune_epochs=1, trials=2)
+    split = teacher(1).split(0, s.test_fraction, s.validation_fraction)
+    for method in REGISTRY:
+        assert [o.method for o in method(split, s, CPU)] == list(method.variants), method.name
+
+    real = importlib.util.find_spec
+    for method in REGISTRY:
+        if method.needs is None:
+            continue
+        module, extra = method.needs
+        monkeypatch.setattr(importlib.util, "find_spec",
+                            lambda name, *a, missing=module: None if name == missing
+                            else real(name, *a))
+        with pytest.raises(ConfigError, match=rf"sparcs-nas\[{extra}\]"):
+            check_available(list(METHOD_NAMES))
+        monkeypatch.setattr(importlib.util, "find_spec", real)
+        check_available([m for m in METHOD_NAMES if m != method.name])
 
 
 @given(

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sparcs.experiments.backends import Backend
+from sparcs.experiments.backends import Backend, run_tasks
 from sparcs.experiments.compare import run_compare, runner
 from sparcs.experiments.compare.problems import Problem
 
@@ -42,6 +42,24 @@ class CrashOnce(Problem):
             Path(self.marker).touch()
             os._exit(1)
         return super().split(*args, **kwargs)
+
+
+def _inverse(x: int) -> float:
+    return 1 / x
+
+
+def test_the_scheduler_on_ray_streams_values_and_errors_and_skips_keys() -> None:
+    hooked: list[int] = []
+
+    def hook(key: int) -> dict:
+        hooked.append(key)
+        return {"unexpected": True}
+
+    outcomes = {o.key: o for o in run_tasks(_inverse, [(k, (k,)) for k in range(4)],
+                                            Backend("ray"), skip={3}, in_process=hook)}
+    assert sorted(outcomes) == [0, 1, 2] and hooked == []  # the hook is the local backend's
+    assert outcomes[0].error == "ZeroDivisionError: division by zero"
+    assert outcomes[1].value == 1.0 and outcomes[2].value == 0.5
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +63,7 @@ def test_interrupted_run_resumes_with_only_the_missing_trials(
             raise KeyboardInterrupt
         return real(split, s_, device)
 
-    monkeypatch.setitem(METHODS, "direct", interrupted)
+    monkeypatch.setitem(METHODS, "direct", dataclasses.replace(real, runner=interrupted))
     with pytest.raises(KeyboardInterrupt):
         run_compare(s, tmp_path / "run", **QUIET)
     done = sorted(p.stem for p in (tmp_path / "run" / "trials").glob("*.json"))

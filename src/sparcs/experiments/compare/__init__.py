@@ -8,10 +8,10 @@ and budget; accuracy, compact size and search cost side by side.
 
 from __future__ import annotations
 
-from .methods import METHODS
+from .methods import METHOD_NAMES, METHODS
 from .problems import Problem, load_problems
 from .runner import COLUMNS, CompareRun, run_compare
-from .settings import METHOD_NAMES, PRESETS, SUITES, CompareSettings, preset
+from .settings import PRESETS, SUITES, CompareSettings, preset
 
 __all__ = [
     "COLUMNS",

@@ -131,18 +131,17 @@ def _run_trials(
     progress: bool, log: Callable[[str], None],
 ) -> CompareRun:
     out = rundir.target
-    trials = [(p, m, s) for p in problems for m in settings.methods for s in settings.seeds]
-    keys = [trial_key(p.name, m, s) for p, m, s in trials]
-    todo = [(key, t) for key, t in zip(keys, trials, strict=True)
-            if not rundir.has(f"{TRIALS}/{key}.json")]
-    run = CompareRun(rundir.path, [], skipped=[k for k in keys if k not in dict(todo)])
+    tasks = [(trial_key(p.name, m, s), (p, m, s, settings, backend.threads))
+             for p in problems for m in settings.methods for s in settings.seeds]
+    keys = [key for key, _ in tasks]
+    run = CompareRun(rundir.path, [],
+                     skipped=[k for k in keys if rundir.has(f"{TRIALS}/{k}.json")])
     if run.skipped:
         log(f"sparcs compare: {len(run.skipped)} of {len(keys)} trials already done in {out}")
-    threads = max(1, int(backend.cpus))
-    tasks = [(key, (p, m, s, settings, threads)) for key, (p, m, s) in todo]
-    bar = progress_bar(total=len(tasks), enable=progress and bool(tasks), desc="trials")
+    todo = len(keys) - len(run.skipped)
+    bar = progress_bar(total=todo, enable=progress and bool(todo), desc="trials")
     try:
-        for outcome in run_tasks(run_trial, tasks, backend):
+        for outcome in run_tasks(run_trial, tasks, backend, skip=set(run.skipped)):
             if outcome.ok:
                 rundir.write_json(f"{TRIALS}/{outcome.key}.json",
                                   {"key": outcome.key, **outcome.value})

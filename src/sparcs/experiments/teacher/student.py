@@ -23,7 +23,12 @@ def eigenvalue_stats(net: SpectralNetwork, small: float = 1e-3) -> dict[str, dic
 
 
 def make_student(config: Config, hidden: int, device: torch.device, seed: int) -> SpectralNetwork:
-    """[d, H, H, d], no bias, ReLU, perceptron start, λ_0 frozen at 0."""
-    torch.manual_seed(seed)  # Xavier init of φ draws from the global generator
-    return SpectralNetwork([config.dim, hidden, hidden, config.dim], activation="relu",
-                           bias=False, freeze_eigenvalues=[0], device=device)
+    """[d, H, H, d], no bias, ReLU, perceptron start, λ_0 frozen at 0, drawn from ``seed`` (the
+    global RNG is left alone)."""
+    # The Xavier init of φ draws from the generator of the device it is built on, and
+    # manual_seed seeds every CUDA device's: fork them all.
+    cuda = range(torch.cuda.device_count()) if torch.device(device).type == "cuda" else []
+    with torch.random.fork_rng(devices=cuda):
+        torch.manual_seed(seed)
+        return SpectralNetwork([config.dim, hidden, hidden, config.dim], activation="relu",
+                               bias=False, freeze_eigenvalues=[0], device=device)

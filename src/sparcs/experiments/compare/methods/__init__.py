@@ -1,52 +1,96 @@
-"""The compared methods by name: each maps a :class:`~..problems.Split`, the shared settings
-and a device to one or more :class:`Outcome` rows."""
+"""The compared methods: one :class:`Method` record each, in report order.
+
+A method's run function maps a :class:`~..problems.Split`, the shared settings and a device to
+one :class:`~.base.Outcome` per model it reports (its ``variants``). Adding a method is adding
+its module here and one record to :data:`REGISTRY`: the settings' ``METHOD_NAMES``, the row
+names, the check for optional packages and the runner all read the records.
+
+This package's ``__init__`` imports none of the method modules (they import the settings, and
+the settings import the names from here): a record names its run function, which is imported
+on first use.
+
+>>> METHODS["mlp-prune"].variants
+('mlp-prune', 'mlp-full')
+"""
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 from collections.abc import Callable
-
-import torch
+from dataclasses import dataclass
+from typing import Any
 
 from ....errors import ConfigError
-from ..problems import Split
-from ..settings import CompareSettings
 from .base import Outcome
-from .baselines import run_hgb, run_linear
-from .direct import run_direct
-from .mlp import run_mlp_prune, run_mlp_search
-from .spectral import run_sparcs
 
-__all__ = ["METHODS", "Outcome", "check_available", "variants"]
-
-Method = Callable[[Split, CompareSettings, torch.device], list[Outcome]]
-
-METHODS: dict[str, Method] = {
-    "sparcs": run_sparcs,
-    "direct": run_direct,
-    "mlp-search": run_mlp_search,
-    "mlp-prune": run_mlp_prune,
-    "linear": run_linear,
-    "hgb": run_hgb,
-}
-
-# Optional packages: (module, extra that installs it).
-_NEEDS = {"mlp-search": ("optuna", "optuna"), "hgb": ("sklearn", "sklearn")}
+__all__ = [
+    "METHODS", "METHOD_NAMES", "REGISTRY", "Method", "Outcome", "check_available", "variants",
+]
 
 
-_VARIANTS = {"mlp-search": ["mlp-search", "mlp-search-small"],
-             "mlp-prune": ["mlp-prune", "mlp-full"]}
+@dataclass(frozen=True)
+class Method:
+    """One compared method.
+
+    ``runner`` is its run function, or ``"module:function"`` of one inside this package
+    (imported on first use).
+    ``more_variants`` are the names of the rows it reports after its own (``variants``: all of
+    them, in its outcomes' order). ``needs`` is an optional package it imports, as (module,
+    ``sparcs-nas`` extra that installs it).
+    """
+
+    name: str
+    runner: str | Callable[..., list[Outcome]]
+    more_variants: tuple[str, ...] = ()
+    needs: tuple[str, str] | None = None
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        """The row names it reports."""
+        return (self.name, *self.more_variants)
+
+    @property
+    def run(self) -> Callable[..., list[Outcome]]:
+        """The run function ``(split, settings, device) -> list[Outcome]``."""
+        if callable(self.runner):
+            return self.runner
+        module, function = self.runner.split(":")
+        return getattr(importlib.import_module(f"{__name__}.{module}"), function)
+
+    def __call__(self, split: Any, settings: Any, device: Any) -> list[Outcome]:
+        """Run the method: ``run(split, settings, device)``."""
+        return self.run(split, settings, device)
+
+    def check_available(self) -> None:
+        """A clear error when the package this method needs is not installed."""
+        if self.needs is None:
+            return
+        module, extra = self.needs
+        if importlib.util.find_spec(module) is None:
+            raise ConfigError(f"method {self.name} needs the {module} package: "
+                              f"pip install 'sparcs-nas[{extra}]' (or leave it out of --methods)")
+
+
+REGISTRY: tuple[Method, ...] = (
+    Method("sparcs", "spectral:run_sparcs"),
+    Method("direct", "direct:run_direct"),
+    Method("mlp-search", "mlp:run_mlp_search", ("mlp-search-small",), needs=("optuna", "optuna")),
+    Method("mlp-prune", "mlp:run_mlp_prune", ("mlp-full",)),
+    Method("linear", "baselines:run_linear"),
+    Method("hgb", "baselines:run_hgb", needs=("sklearn", "sklearn")),
+)
+
+METHODS: dict[str, Method] = {m.name: m for m in REGISTRY}
+METHOD_NAMES: tuple[str, ...] = tuple(METHODS)
 
 
 def variants(method: str) -> list[str]:
     """The row names a method reports."""
-    return _VARIANTS.get(method, [method])
+    return list(METHODS[method].variants)
 
 
 def check_available(methods: list[str]) -> None:
     """A clear error, before any training, when a chosen method's package is missing."""
     for name in methods:
-        module, extra = _NEEDS.get(name, (None, None))
-        if module and importlib.util.find_spec(module) is None:
-            raise ConfigError(f"method {name} needs the {module} package: "
-                              f"pip install 'sparcs-nas[{extra}]' (or leave it out of --methods)")
+        METHODS[name].check_available()
