@@ -25,8 +25,8 @@ checks (``summary.md``).
 
     python benchmarks/search_quality.py --suite tune --out quality-tune
     python benchmarks/search_quality.py --suite builtin --models sparcs,linear --seeds 0
-    python benchmarks/search_quality.py --suite tune --variant "small:max_hidden=[64,64];lr=0.001" \\
-        --models small,mlp
+    python benchmarks/search_quality.py --suite tune \\
+        --variant "small:max_hidden=[64,64];lr=0.001" --models small,mlp
 """
 
 from __future__ import annotations
