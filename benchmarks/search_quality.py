@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import itertools
 import json
 import statistics
 import time
@@ -27,6 +26,8 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from sparcs.pruning.size import mlp_parameters
 
 ROWS = 2000  # generated problems; bundled sets are used whole (all are smaller than 2000 rows)
 MODELS = ("sparcs", "linear", "mlp", "hgb", "sparcs_path")
@@ -82,10 +83,6 @@ def load(name: str) -> tuple[np.ndarray, np.ndarray, str]:
 
 DATASETS = ("diabetes", "friedman1", "friedman2", "friedman3", "teacher0", "teacher1",
             "teacher2", "teacher3", "breast_cancer", "wine", "iris", "digits", "clusters")
-
-
-def mlp_parameters(widths: list[int]) -> int:
-    return sum(a * b + b for a, b in itertools.pairwise(widths))
 
 
 SPARCS_OPTIONS: dict[str, Any] = {}  # --set overrides of the estimators' defaults

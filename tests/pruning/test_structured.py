@@ -12,7 +12,8 @@ from torch.nn import functional as F
 
 from sparcs.errors import ConfigError
 from sparcs.pruning import to_compact
-from sparcs.pruning.structured import mlp_parameters, prune_in_rounds, structured_prune
+from sparcs.pruning.size import mlp_parameters
+from sparcs.pruning.structured import prune_in_rounds, structured_prune
 
 from .helpers import random_net
 

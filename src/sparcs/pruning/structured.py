@@ -26,7 +26,6 @@ True
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from ..losses import LossFn, resolve_loss
 from ..spectral.activations import ACTIVATIONS
 from .architecture import Architecture
 from .compact import CompactNetwork
+from .size import dense_parameters, mlp_parameters
 
 __all__ = ["StructuredResult", "mlp_parameters", "prune_in_rounds", "structured_prune"]
 
@@ -65,8 +65,7 @@ class _Net:
         return int(next(lay for lay in self.layers if lay.index == index).nodes.numel())
 
     def parameters(self) -> int:
-        return sum(sum(w.numel() for w in lay.blocks.values())
-                   + (lay.bias.numel() if lay.bias is not None else 0) for lay in self.layers)
+        return sum(dense_parameters(lay.blocks.values(), lay.bias) for lay in self.layers)
 
     def copy(self) -> _Net:
         """A copy that pruning may change: weight blocks are only ever replaced, never written
@@ -92,11 +91,6 @@ class StructuredResult:
     limit: float
     removed: dict[str, int] = field(default_factory=dict)
     steps: list[dict] = field(default_factory=list)
-
-
-def mlp_parameters(widths: list[int]) -> int:
-    """Weights and biases of a plain MLP with these layer widths (input first, no skips)."""
-    return sum(a * b + b for a, b in itertools.pairwise(widths))
 
 
 def _decompose(model: CompactNetwork) -> _Net:

@@ -31,8 +31,9 @@ from ..estimators.metrics import softmax
 from ..losses import mean_loss, resolve_loss
 from ..pruning.compact import to_compact
 from ..pruning.liveness import thresholded_eigenvalues
+from ..pruning.size import mlp_parameters
 from ..pruning.spectral_prune import prune
-from ..pruning.structured import mlp_parameters, prune_in_rounds
+from ..pruning.structured import prune_in_rounds
 from ..spectral.network import SpectralNetwork
 from ..training.finetune import finetune_compact
 from ..training.trainer import History
