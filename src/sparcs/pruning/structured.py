@@ -38,9 +38,11 @@ from ..errors import ConfigError
 from ..losses import LossFn, resolve_loss
 from .compact import CompactNetwork
 from .graph import Graph
+from .rule import DEFAULT_RULE, PruningRule
 from .size import mlp_parameters
 
-__all__ = ["StructuredResult", "mlp_parameters", "prune_in_rounds", "structured_prune"]
+__all__ = ["PruningRule", "StructuredResult", "mlp_parameters", "prune_in_rounds",
+           "structured_prune"]
 
 
 @dataclass
@@ -263,6 +265,13 @@ def structured_prune(
     )
 
 
+def _prune_once(model: CompactNetwork, X: Tensor, y: Tensor, loss: str | LossFn, limit: float,
+                rule: PruningRule, max_parameters: int | None) -> StructuredResult:
+    return structured_prune(model, X, y, loss=loss, limit=limit, max_parameters=max_parameters,
+                            fold_means=rule.fold_means, prune_inputs=rule.prune_inputs,
+                            rounds=rule.rescore_rounds)
+
+
 def prune_in_rounds(
     candidates: Sequence[CompactNetwork],
     X_val: Tensor,
@@ -271,26 +280,26 @@ def prune_in_rounds(
     loss: str | LossFn,
     limit: float,
     tune: Callable[[CompactNetwork], Any] | None = None,
-    rounds: int = 3,
+    rule: PruningRule = DEFAULT_RULE,
     max_parameters: int | None = None,
 ) -> CompactNetwork:
     """:func:`structured_prune` of each candidate, keeping the smallest result (ties: lower
-    loss); then up to ``rounds`` times: ``tune(model)`` (a short fine-tuning, in place, which
-    lowers the loss below the limit again) and prune once more, while that still shrinks the
-    model by at least a tenth. Candidates are typically the eigenvalue-pruned and the unpruned
-    export of one trained network: which of them prunes smaller depends on the network.
+    loss); then up to ``rule.rounds`` times: ``tune(model)`` (a short fine-tuning, in place,
+    which lowers the loss below the limit again) and prune once more, while that still shrinks
+    the model enough (:meth:`PruningRule.shrank`). Candidates are typically the
+    eigenvalue-pruned and the unpruned export of one trained network: which of them prunes
+    smaller depends on the network.
     """
     if not candidates:
         raise ConfigError("prune_in_rounds needs at least one candidate model")
-    results = [structured_prune(c, X_val, y_val, loss=loss, limit=limit,
-                                max_parameters=max_parameters) for c in candidates]
+    results = [_prune_once(c, X_val, y_val, loss, limit, rule, max_parameters)
+               for c in candidates]
     best = min(results, key=lambda r: (r.compact.num_parameters(), r.loss)).compact
-    for _ in range(rounds if tune is not None else 0):
+    for _ in range(rule.rounds if tune is not None else 0):
         size = best.num_parameters()
         tune(best)
-        again = structured_prune(best, X_val, y_val, loss=loss, limit=limit,
-                                 max_parameters=max_parameters).compact
-        if again.num_parameters() > 0.9 * size:
+        again = _prune_once(best, X_val, y_val, loss, limit, rule, max_parameters).compact
+        if not rule.shrank(size, again.num_parameters()):
             break
         best = again
     return best
