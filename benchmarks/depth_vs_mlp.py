@@ -26,8 +26,10 @@ from typing import Any
 
 import torch
 
+from sparcs.pruning.size import mlp_parameters
+
 sys.path.insert(0, str(Path(__file__).parent))
-from search_quality import mlp_parameters, save_rows, teacher
+from search_quality import save_rows, teacher
 
 WIDTHS = (4, 8, 16, 32, 64, 128)
 DEPTHS = (1, 2, 3)

@@ -43,6 +43,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from sparcs.pruning.size import mlp_parameters
+
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "data" / "realdata" / "manifest.json"
 ROWS = 2000  # generated problems
@@ -137,10 +139,6 @@ def suite(name: str) -> dict[str, Any]:
 
 
 # -------------------------------------------------------------------------- models
-def mlp_parameters(widths: list[int]) -> int:
-    return sum(a * b + b for a, b in zip(widths, widths[1:], strict=False))
-
-
 def make_model(kind: str, task: str, seed: int) -> Any:
     from sklearn.compose import TransformedTargetRegressor
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor

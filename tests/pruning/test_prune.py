@@ -64,6 +64,41 @@ def test_tighter_tolerance_keeps_more(trained) -> None:
     assert tight.architecture.compact_parameters >= loose.architecture.compact_parameters
 
 
+def test_a_limit_keeps_the_smallest_model_within_the_limit(trained) -> None:
+    net, Xv, yv = trained
+    base = _mse(net, Xv, yv)
+    limit = base * 1.2
+    result = sparcs.prune(net, Xv, yv, limit=limit, num_thresholds=10)
+    assert result.threshold > 0 and result.limit == limit
+    assert result.loss <= limit
+    assert _mse(result.network, Xv, yv) == pytest.approx(result.loss, rel=1e-12)
+    # No threshold the search evaluated (grid and bisection) is smaller within the limit, and
+    # every smaller one is beyond it.
+    rows = [r for r in result.curve if r["mode"] == "threshold"]
+    smallest = min(r["parameters"] for r in rows if r["val_loss"] <= limit)
+    assert result.architecture.compact_parameters == smallest
+    assert all(r["val_loss"] > limit for r in rows if r["parameters"] < smallest)
+    assert result.tolerance == pytest.approx((limit - base) / base, rel=1e-9)
+    # The relative tolerance names the same choice here.
+    relative = sparcs.prune(net, Xv, yv, tolerance=0.2, num_thresholds=10)
+    assert relative.threshold == result.threshold
+    assert relative.limit == pytest.approx(limit, rel=1e-12)
+
+
+def test_a_limit_below_the_unpruned_loss_keeps_threshold_0(trained) -> None:
+    net, Xv, yv = trained
+    base = _mse(net, Xv, yv)
+    result = sparcs.prune(net, Xv, yv, limit=base * 0.5, num_thresholds=10)
+    assert result.threshold == 0.0
+    assert result.loss == pytest.approx(base, rel=1e-12)
+    assert result.architecture.compact_parameters == architecture_of(net).compact_parameters
+    for limit in (float("nan"), float("inf"), "1", True):
+        with pytest.raises(ConfigError, match="limit"):
+            sparcs.prune(net, Xv, yv, limit=limit)
+    with pytest.raises(ConfigError, match="not both"):
+        sparcs.prune(net, Xv, yv, limit=base, tolerance=0.05)
+
+
 def test_pruning_curve_rows(trained) -> None:
     net, Xv, yv = trained
     curve = sparcs.pruning_curve(net, Xv, yv, num_thresholds=8)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 
 import pytest
 import torch
@@ -11,20 +12,47 @@ from hypothesis import strategies as st
 from torch.nn import functional as F
 
 from sparcs.errors import ConfigError
-from sparcs.pruning import to_compact
-from sparcs.pruning.structured import mlp_parameters, prune_in_rounds, structured_prune
+from sparcs.pruning import PruningRule, to_compact
+from sparcs.pruning.size import mlp_parameters
+from sparcs.pruning.structured import prune_in_rounds, structured_prune
 
 from .helpers import random_net
 
 
-def _problem(sizes, seed, *, bias=True, rows=200):
+def _net_problem(sizes, seed, *, bias=True, rows=200):
     net = random_net(sizes, bias=bias, seed=seed, zero_fraction=0.2)
     compact = to_compact(net)
     gen = torch.Generator().manual_seed(seed + 1)
     X = torch.randn(rows, sizes[0], generator=gen, dtype=torch.float64)
     with torch.no_grad():
         y = compact(X) + 0.05 * torch.randn(rows, sizes[-1], generator=gen, dtype=torch.float64)
-    return compact, X, y
+    return net, compact, X, y
+
+
+def _problem(sizes, seed, *, bias=True, rows=200):
+    return _net_problem(sizes, seed, bias=bias, rows=rows)[1:]
+
+
+@torch.no_grad()
+def _scale_outgoing(compact, layer, factor, position=None):
+    """Scale, in place, the weights by which hidden ``layer`` of ``compact`` (all its nodes, or
+    the one at ``position``) feeds later layers; returns that node's index in the spectral
+    layer (None for all)."""
+    widths = {0: len(compact.config["input_index"])}
+    for module, spec in zip(compact.layers, compact.config["layers"], strict=True):
+        start = 0
+        for s in spec["sources"]:
+            if s == layer:
+                cols = slice(start, start + widths[s])
+                if position is None:
+                    module.weight[:, cols] *= factor
+                else:
+                    module.weight[:, cols][:, position] *= factor
+            start += widths[s]
+        widths[spec["layer"]] = spec["width"]
+    if position is None:
+        return None
+    return int(torch.nonzero(compact.architecture.live_nodes[layer]).flatten()[position])
 
 
 def _masked_reference(original, pruned):
@@ -67,6 +95,9 @@ def test_without_folding_the_result_is_the_masked_network(seed, widths, slack):
     """Every removed node and block is absent; the output equals the input model with exactly
     those nodes and blocks set to 0."""
     compact, X, y = _problem([4, *widths, 2], seed)
+    # A hidden node that feeds nothing: it must go whatever else stays.
+    hidden = [int(spec["layer"]) for spec in compact.config["layers"][:-1]]
+    silent = (hidden[0], _scale_outgoing(compact, hidden[0], 0.0, position=0)) if hidden else None
     with torch.no_grad():
         base = float(F.mse_loss(compact(X), y))
     result = structured_prune(compact, X, y, loss="mse", limit=base * (1 + slack),
@@ -74,7 +105,13 @@ def test_without_folding_the_result_is_the_masked_network(seed, widths, slack):
     pruned = result.compact
     ref = _masked_reference(compact, pruned)
     torch.testing.assert_close(pruned(X), ref(X), rtol=0, atol=1e-10)
-    assert result.loss <= result.limit or not result.steps  # nothing removed: the input
+    if result.base_loss <= result.limit:
+        assert result.loss <= result.limit
+        if silent is not None and slack >= 1e-6:  # beyond rounding: the silent node is gone
+            assert result.steps
+            assert not pruned.architecture.live_nodes[silent[0]][silent[1]]
+    else:  # the input is beyond the limit (in the last bits): it comes back whole
+        assert not result.steps and pruned.num_parameters() == compact.num_parameters()
     assert result.loss == pytest.approx(float(F.mse_loss(pruned(X), y)), rel=1e-9)
     # Absent means absent: the stored weights are exactly the kept widths' blocks.
     widths_of = {0: len(pruned.config["input_index"])}
@@ -103,17 +140,10 @@ def test_with_mean_folding_the_loss_stays_within_the_limit(seed, slack):
 def test_a_useless_hidden_layer_is_removed_whole():
     """Layer 1 feeds almost nothing: it goes, although none of its nodes is exactly dead."""
     compact, X, _ = _problem([6, 16, 16, 1], 3)
-    widths = {0: len(compact.config["input_index"])}
+    assert compact.config["layers"][0]["layer"] == 1 and compact.config["layers"][0]["width"] > 0
+    _scale_outgoing(compact, 1, 1e-6)
     with torch.no_grad():
-        for module, spec in zip(compact.layers, compact.config["layers"], strict=True):
-            start = 0
-            for s in spec["sources"]:
-                if s == 1:
-                    module.weight[:, start : start + widths[1]] *= 1e-6
-                start += widths[s]
-            widths[spec["layer"]] = spec["width"]
         y = compact(X)
-    assert widths[1] > 0
     result = structured_prune(compact, X, y, loss="mse", limit=1e-4 * float(y.var()))
     assert 1 not in [spec["layer"] for spec in result.compact.config["layers"]]
     assert result.compact.architecture.hidden_widths[0] == 0
@@ -138,23 +168,42 @@ def test_a_loose_limit_removes_everything_but_the_output_biases():
 
 def test_bias_free_networks_and_bad_limits():
     compact, X, y = _problem([4, 6, 6, 2], 1, bias=False)
+    layer = int(compact.config["layers"][0]["layer"])
+    weak = _scale_outgoing(compact, layer, 1e-6, position=0)  # a node that barely matters
     with torch.no_grad():
         base = float(F.mse_loss(compact(X), y))
     result = structured_prune(compact, X, y, loss="mse", limit=base * 1.5)
     assert all(not spec["bias"] for spec in result.compact.config["layers"])
     assert result.loss <= base * 1.5
+    # Without biases nothing can be folded: the weak node is dropped, and the rest stays.
+    assert not result.compact.architecture.live_nodes[layer][weak]
+    assert 0 < result.removed["parameters"] < compact.num_parameters()
+    assert result.compact.num_parameters() == compact.num_parameters() - result.removed[
+        "parameters"]
     with pytest.raises(ConfigError, match="limit"):
         structured_prune(compact, X, y, loss="mse", limit=float("nan"))
 
 
 def test_rounds_keep_the_smaller_candidate_and_shrink_after_tuning():
-    compact, X, y = _problem([4, 12, 10, 2], seed=3)
+    """The eigenvalue-pruned and the unpruned export of one network prune to different sizes:
+    the smaller result is kept, whichever comes first, and tuning rounds go on from it."""
+    net, full, X, y = _net_problem([4, 12, 10, 2], seed=5)
+    lams = torch.cat([lam.detach().abs().flatten() for lam in net.eigenvalues[:-1]])
+    lams = lams[lams > 0].sort().values
+    thresholded = to_compact(net, float(lams[int(0.3 * len(lams))]))
     with torch.no_grad():
-        base = float(F.mse_loss(compact(X), y))
+        base = float(F.mse_loss(full(X), y))
     limit = base * 1.3
-    other = copy.deepcopy(compact)
-    one_shot = [structured_prune(c, X, y, loss="mse", limit=limit).compact.num_parameters()
-                for c in (compact, other)]
+    one_shot = {name: structured_prune(c, X, y, loss="mse", limit=limit).compact
+                for name, c in (("full", full), ("thresholded", thresholded))}
+    sizes = {name: model.num_parameters() for name, model in one_shot.items()}
+    assert sizes["thresholded"] < sizes["full"]  # genuinely different candidates
+    small = one_shot["thresholded"]
+    for order in ([full, thresholded], [thresholded, full]):
+        kept = prune_in_rounds(order, X, y, loss="mse", limit=limit)
+        assert kept.num_parameters() == sizes["thresholded"]
+        assert kept.config == small.config
+        torch.testing.assert_close(kept(X), small(X), rtol=0, atol=0)
     calls = []
 
     def tune(model):  # a stand-in fine-tuning: nudges the output biases towards the targets
@@ -164,8 +213,30 @@ def test_rounds_keep_the_smaller_candidate_and_shrink_after_tuning():
             last = list(model.parameters())[-1]
             last += (y - out).mean(0) * 0.5
 
-    result = prune_in_rounds([compact, other], X, y, loss="mse", limit=limit, tune=tune, rounds=2)
-    assert result.num_parameters() <= min(one_shot)
-    assert calls and calls[0] == min(one_shot)
+    rule = PruningRule(rounds=2)
+    result = prune_in_rounds([full, thresholded], X, y, loss="mse", limit=limit, tune=tune,
+                             rule=rule)
+    assert result.num_parameters() <= sizes["thresholded"]
+    assert calls[0] == sizes["thresholded"] and 1 <= len(calls) <= rule.rounds
+    # Each further round started from a model that the round before shrank by a tenth.
+    assert all(rule.shrank(a, b) for a, b in itertools.pairwise(calls))
     with pytest.raises(ConfigError, match="candidate"):
         prune_in_rounds([], X, y, loss="mse", limit=limit)
+
+
+def test_the_rule_defaults_are_the_searchs_numbers():
+    rule = PruningRule()
+    assert (rule.rounds, rule.min_shrink, rule.rescore_rounds) == (3, 0.1, 12)
+    assert (rule.fold_means, rule.prune_inputs) == (True, False)
+    # Epochs per round: max(1, finetune_epochs // 5).
+    for budget in (0, 1, 4, 5, 9, 10, 23, 100):
+        assert rule.round_epochs(budget) == max(1, budget // 5)
+    # Another round only while a round removes at least a tenth: after <= 0.9 · before.
+    for before in (10, 11, 100, 284, 1001):
+        for after in range(before + 1):
+            assert rule.shrank(before, after) == (not after > 0.9 * before)
+    with pytest.raises(AttributeError):
+        rule.rounds = 4  # frozen
+    for bad in ({"rounds": -1}, {"min_shrink": 1.0}, {"epochs_divisor": 0}, {"rounds": 2.5}):
+        with pytest.raises(ConfigError):
+            PruningRule(**bad)

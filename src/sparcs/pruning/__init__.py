@@ -9,6 +9,8 @@
 from .architecture import Architecture, architecture_of
 from .compact import CompactNetwork, to_compact
 from .paths import path_strength, path_strength_from, path_tensor
+from .rule import PruningRule
+from .size import mlp_parameters
 from .spectral_prune import PruneResult, prune, pruning_curve
 from .structured import StructuredResult, prune_in_rounds, structured_prune
 
@@ -16,8 +18,10 @@ __all__ = [
     "Architecture",
     "CompactNetwork",
     "PruneResult",
+    "PruningRule",
     "StructuredResult",
     "architecture_of",
+    "mlp_parameters",
     "path_strength",
     "path_strength_from",
     "path_tensor",

@@ -18,8 +18,8 @@ from .liveness import (
     analyse,
     check_threshold,
     compact_plan,
-    plan_parameters,
 )
+from .size import plan_parameters
 
 __all__ = ["Architecture", "architecture_of"]
 

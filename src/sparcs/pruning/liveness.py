@@ -163,11 +163,3 @@ def compact_plan(lv: Liveness, bias: bool) -> tuple[Tensor, list[ReceivingLayer]
         plan.append(ReceivingLayer(i, int(lv.live[i].sum()), sources, weights, bias_col))
     return input_index, plan
 
-
-def plan_parameters(plan: list[ReceivingLayer]) -> int:
-    """Parameters of the compact model: dense live blocks plus bias vectors."""
-    total = 0
-    for layer in plan:
-        total += sum(w.numel() for w in layer.weights)
-        total += 0 if layer.bias is None else layer.bias.numel()
-    return total

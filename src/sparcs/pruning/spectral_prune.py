@@ -1,5 +1,5 @@
 """Spectral pruning (docs/math.md §8): zero small eigenvalues, watch the validation loss, keep the
-smallest network within a tolerance.
+smallest network within a validation-loss limit (or a relative tolerance).
 
 >>> import torch, sparcs
 >>> net = sparcs.SpectralNetwork([2, 16, 1], bias=True, dtype=torch.float64)
@@ -39,7 +39,9 @@ class PruneResult:
     """The outcome of :func:`prune`.
 
     ``network`` is a pruned deep copy (small λ set to exactly 0); ``compact`` is its compact model,
-    or None for the global rule, which has no compact form.
+    or None for the global rule, which has no compact form. ``limit`` is the validation-loss
+    limit and ``tolerance`` the same as a relative increase over ``base_loss`` (one of them was
+    given, the other is derived).
     """
 
     network: SpectralNetwork
@@ -50,6 +52,7 @@ class PruneResult:
     base_loss: float
     loss: float
     tolerance: float = 0.05
+    limit: float = math.inf
 
     @property
     def relative_increase(self) -> float:
@@ -212,27 +215,51 @@ def prune(
     X_val: object,
     y_val: object,
     *,
-    tolerance: float = 0.05,
+    limit: float | None = None,
+    tolerance: float | None = None,
     loss: str | LossFn = "mse",
     num_thresholds: int = 50,
     sweep_top_k: bool = True,
     progress: bool = False,
 ) -> PruneResult:
-    """The smallest network (fewest compact parameters; ties → larger threshold) whose relative
-    validation-loss increase is at most ``tolerance``. ``net`` itself is left untouched.
+    """The smallest network (fewest compact parameters; ties → larger threshold) whose
+    validation loss is at most ``limit`` (lower is better); the unpruned network (threshold 0)
+    where none is. ``net`` itself is left untouched.
+
+    Instead of a limit, a relative ``tolerance`` (the default, 0.05) allows the limit
+    ``base + tolerance·|base|``, ``base`` being the unpruned network's loss. It is compared as it
+    always was, ``(loss − base)/|base| <= tolerance``, which on a threshold at the border can
+    differ in the last bit from ``loss <= limit``.
 
     After the coarse threshold sweep of :func:`pruning_curve`, the thresholds between the chosen
     one and the next grid value are searched by bisection, so the choice is not limited by the
     grid's resolution. ``sweep_top_k=False`` leaves the top-k sweep (which only the curve
     shows) out of the curve, halving the work.
+
+    >>> import torch, sparcs
+    >>> net = sparcs.SpectralNetwork([2, 16, 1], bias=True, dtype=torch.float64)
+    >>> X = torch.rand(64, 2, dtype=torch.float64); y = X.sum(1, keepdim=True)
+    >>> prune(net, X, y, limit=-1.0).threshold  # no loss is below -1: nothing pruned
+    0.0
     """
-    if (
-        isinstance(tolerance, bool)
-        or not isinstance(tolerance, int | float)
-        or not math.isfinite(tolerance)
-        or tolerance <= 0
-    ):
-        raise ConfigError(f"tolerance must be a number > 0 (0.05 = 5 %), got {tolerance!r}")
+    if limit is not None:
+        if tolerance is not None:
+            raise ConfigError("prune takes a limit or a tolerance, not both")
+        number = isinstance(limit, int | float) and not isinstance(limit, bool)
+        if not number or not math.isfinite(limit):
+            raise ConfigError(f"limit must be a finite loss value, got {limit!r}")
+        # A threshold is within when row[key] <= bound.
+        key, bound = "val_loss", float(limit)
+    else:
+        tolerance = 0.05 if tolerance is None else tolerance
+        if (
+            isinstance(tolerance, bool)
+            or not isinstance(tolerance, int | float)
+            or not math.isfinite(tolerance)
+            or tolerance <= 0
+        ):
+            raise ConfigError(f"tolerance must be a number > 0 (0.05 = 5 %), got {tolerance!r}")
+        key, bound = "relative_increase", float(tolerance)
     X, y, loss_fn = _validate(net, X_val, y_val, loss)
     base = _loss(net, [lam.detach() for lam in net.eigenvalues], X, y, loss_fn)
     if not math.isfinite(base):
@@ -244,7 +271,7 @@ def prune(
     curve = pruning_curve(net, X, y, loss=loss, num_thresholds=num_thresholds,
                           top_k=None if sweep_top_k else [], progress=progress)
     rows = [r for r in curve if r["mode"] == "threshold"]
-    best = _best(rows, tolerance)
+    best = _best(rows, key, bound)
     # Refine between the chosen threshold and the next grid threshold, assuming the loss grows
     # with the threshold there.
     mags = torch.unique(_searched_magnitudes(net))
@@ -256,8 +283,8 @@ def prune(
             mid = (lo + hi) // 2
             row = _row(net, "threshold", inner[mid], None, None, X, y, loss_fn, base)
             curve.append(row)
-            if row["relative_increase"] <= tolerance:
-                best = _best([best, row], tolerance)
+            if row[key] <= bound:
+                best = _best([best, row], key, bound)
                 lo = mid + 1
             else:
                 hi = mid - 1
@@ -266,6 +293,7 @@ def prune(
     pruned = _pruned_copy(net, threshold)
     compact = to_compact(net, threshold) if net.rule == "layerwise" and _exportable(net) else None
     arch = compact.architecture if compact is not None else architecture_of(net, threshold)
+    relative = key == "relative_increase"
     return PruneResult(
         network=pruned,
         threshold=threshold,
@@ -274,7 +302,8 @@ def prune(
         compact=compact,
         base_loss=base,
         loss=best["val_loss"],
-        tolerance=float(tolerance),
+        tolerance=bound if relative else _relative(bound, base),
+        limit=base + bound * abs(base) if relative else bound,
     )
 
 
@@ -282,7 +311,9 @@ def _exportable(net: SpectralNetwork) -> bool:
     return ACTIVATIONS.get(net.activation) is net.activation_fn()
 
 
-def _best(rows: list[dict[str, Any]], tolerance: float) -> dict[str, Any]:
-    ok = [r for r in rows if r["relative_increase"] <= tolerance]
-    # Threshold 0 zeros nothing, so its increase is 0 and ``ok`` is never empty there.
-    return min(ok, key=lambda r: (r["parameters"], -r["threshold"]))
+def _best(rows: list[dict[str, Any]], key: str, bound: float) -> dict[str, Any]:
+    ok = [r for r in rows if r[key] <= bound]
+    # Threshold 0 zeros nothing (its relative increase is 0, so a tolerance always admits it):
+    # where nothing is within a limit, the unpruned network stands.
+    return min(ok or [r for r in rows if r["threshold"] == 0.0],
+               key=lambda r: (r["parameters"], -r["threshold"]))

@@ -31,8 +31,10 @@ from ..losses import mean_loss, resolve_loss
 from ..preprocessing import Scaler, split_indices
 from ..pruning.compact import to_compact
 from ..pruning.liveness import thresholded_eigenvalues
+from ..pruning.rule import PruningRule
+from ..pruning.size import mlp_parameters
 from ..pruning.spectral_prune import prune
-from ..pruning.structured import mlp_parameters, prune_in_rounds
+from ..pruning.structured import prune_in_rounds
 from ..spectral.network import SpectralNetwork
 from ..training.finetune import finetune_compact
 from ..training.trainer import History
@@ -44,8 +46,8 @@ from .settings import SearchSettings
 __all__ = ["TASKS", "SearchResult", "fit_search"]
 
 TASKS = ("regression", "classification")
-# Fine-tune-and-prune-again rounds after the first structured pruning.
-_PRUNE_ROUNDS = 3
+# Structured pruning's fine-tune-and-prune-again rounds (the defaults).
+_PRUNING = PruningRule()
 # Below this many multiply-adds per layer and step (batch × width²), extra CPU threads cost more
 # in synchronization than they save; on a busy machine several times more.
 _SINGLE_THREAD_WORK = 2**24
@@ -386,11 +388,11 @@ def _prune_member(
     losses = {"base": float(result.base_loss), "pruned": float(result.loss)}
     if settings.prune_structure:
         say("pruning: removing the nodes, skip blocks and layers that carry little ...")
-        round_epochs = max(1, int(settings.finetune_epochs) // 5)
+        round_epochs = _PRUNING.round_epochs(settings.finetune_epochs)
         compact = prune_in_rounds(
             [compact, to_compact(net, 0.0)], X_val, target, loss=criterion, limit=limit,
             tune=lambda model: epochs_run.append(len(tune(model, epochs=round_epochs).loss)),
-            rounds=_PRUNE_ROUNDS, max_parameters=mlp_parameters(sizes),
+            rule=_PRUNING, max_parameters=mlp_parameters(sizes),
         )
     return compact, list(result.curve), float(result.threshold), losses
 

@@ -1,0 +1,65 @@
+"""The rule of structured pruning in rounds (:func:`~sparcs.pruning.prune_in_rounds`), with
+all of its numbers in one place.
+
+>>> rule = PruningRule()
+>>> rule.rounds, rule.round_epochs(50), rule.round_epochs(3)
+(3, 10, 1)
+>>> rule.shrank(100, 90), rule.shrank(100, 91)  # a round must remove at least a tenth
+(True, False)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import ConfigError
+
+__all__ = ["DEFAULT_RULE", "PruningRule"]
+
+
+@dataclass(frozen=True)
+class PruningRule:
+    """How :func:`~sparcs.pruning.prune_in_rounds` prunes, fine-tunes and prunes again.
+
+    Attributes:
+        rounds: fine-tune-and-prune-again rounds after the first structured pruning.
+        min_shrink: a round's result is kept, and another round follows, only while it removes
+            at least this share of the parameters.
+        epochs_divisor, min_round_epochs: the fine-tuning epochs per round are
+            ``max(min_round_epochs, finetune_epochs // epochs_divisor)``, a share of the
+            fine-tuning budget (see :meth:`round_epochs`).
+        rescore_rounds: each structured pruning's rounds of fresh scores
+            (``structured_prune(rounds=...)``).
+        fold_means: removed nodes are replaced by their validation mean
+            (``structured_prune(fold_means=...)``).
+        prune_inputs: input features may be removed (``structured_prune(prune_inputs=...)``).
+    """
+
+    rounds: int = 3
+    min_shrink: float = 0.1
+    epochs_divisor: int = 5
+    min_round_epochs: int = 1
+    rescore_rounds: int = 12
+    fold_means: bool = True
+    prune_inputs: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("rounds", "epochs_divisor", "min_round_epochs", "rescore_rounds"):
+            value = getattr(self, name)
+            low = 1 if name == "epochs_divisor" else 0
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}")
+        share = self.min_shrink
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share < 1:
+            raise ConfigError(f"min_shrink must be a number in [0, 1), got {share!r}")
+
+    def round_epochs(self, finetune_epochs: int) -> int:
+        """Fine-tuning epochs per round for a fine-tuning budget of ``finetune_epochs``."""
+        return max(self.min_round_epochs, int(finetune_epochs) // self.epochs_divisor)
+
+    def shrank(self, before: int, after: int) -> bool:
+        """Whether a round that went from ``before`` to ``after`` parameters removed enough."""
+        return after <= (1 - self.min_shrink) * before
+
+
+DEFAULT_RULE = PruningRule()
