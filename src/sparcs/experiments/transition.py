@@ -34,8 +34,8 @@ from ..report import Report
 from ..rundir import RunDir
 from ..spectral.ensemble import SpectralEnsemble
 from ..spectral.network import SpectralNetwork
+from ..training.config import MAX_SEED, TrainConfig
 from ..training.ensemble import evaluate_ensemble, fit_ensemble
-from ..training.trainer import MAX_SEED, TrainConfig
 from .backends import Backend, connect, run_tasks
 
 __all__ = ["Config", "PRESETS", "run", "target"]

@@ -12,16 +12,14 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from torch import Tensor
 
 from ..errors import ConfigError
 from ..progress import progress as progress_bar
-
-if TYPE_CHECKING:
-    from .trainer import TrainConfig
+from .config import TrainConfig
 
 __all__ = [
     "EpochHooks",

@@ -35,7 +35,8 @@ from ._loop import (
     snapshot,
     training_state,
 )
-from .trainer import History, TrainConfig
+from .config import TrainConfig
+from .trainer import History
 
 __all__ = ["EnsembleHistory", "evaluate_ensemble", "fit_ensemble"]
 

@@ -15,7 +15,8 @@ from ..errors import ConfigError
 from ..losses import LossFn, mean_loss, resolve_loss
 from ..spectral.network import SpectralNetwork
 from ._loop import epoch_batches
-from .trainer import History, TrainConfig, fit
+from .config import TrainConfig
+from .trainer import History, fit
 
 __all__ = ["finetune", "finetune_compact"]
 
