@@ -23,8 +23,9 @@ class TrainConfig:
     ``penalty`` is c in  loss + c · Σ_k ‖λ_k‖_p,  summed over ``penalty_layers`` (default: every
     trainable layer but the output). ``seed`` fixes the batch order.
 
-    Early stopping (both need ``validation`` in :func:`fit`): ``restore_best`` ends the run with
-    the parameters of the epoch with the lowest validation loss (the starting state included);
+    Early stopping (both need ``validation`` in :func:`~sparcs.training.fit`; the rule is
+    :class:`~sparcs.training.stopping.EarlyStopping`): ``restore_best`` ends the run with the
+    parameters of the epoch with the lowest validation loss (the starting state included);
     ``n_iter_no_change`` stops once that many epochs in a row did not lower it. Both only judge
     the epochs from ``min_epochs`` on: from the perceptron start the hidden layers switch on
     gradually, and the validation loss during that phase says nothing yet about the finished

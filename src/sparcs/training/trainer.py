@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -14,15 +13,9 @@ from torch import Tensor
 from ..errors import ConfigError, DataError, ShapeError
 from ..losses import LossFn, mean_loss, resolve_loss
 from ..spectral.network import SpectralNetwork
-from ._loop import (
-    EpochHooks,
-    load_training_state,
-    make_optimizer,
-    run_epochs,
-    snapshot,
-    training_state,
-)
+from ._loop import EpochHooks, load_training_state, make_optimizer, run_epochs, training_state
 from .config import TrainConfig
+from .stopping import early_stopping
 
 __all__ = ["History", "fit"]
 
@@ -83,7 +76,8 @@ def fit(
     ``X`` and ``y`` are tensors already on the network's device and dtype (see
     :func:`sparcs.data.check_xy`). ``callback(epoch, history)`` runs after every epoch.
     With ``config.restore_best`` or ``config.n_iter_no_change`` the run early-stops on the
-    ``validation`` loss (see :class:`TrainConfig`).
+    ``validation`` loss (see :class:`TrainConfig` and
+    :class:`~sparcs.training.stopping.EarlyStopping`).
 
     ``checkpoint(state)`` runs every ``checkpoint_every`` epochs, after the last one and when
     early stopping ends the run; on Ctrl-C (``KeyboardInterrupt``) it also receives the state of
@@ -97,11 +91,7 @@ def fit(
     y = _regression_targets(net, y, loss, "y")
     if validation is not None:
         validation = (validation[0], _regression_targets(net, validation[1], loss, "validation y"))
-    watch = config.restore_best or config.n_iter_no_change is not None
-    if watch and validation is None:
-        raise ConfigError(
-            "restore_best and n_iter_no_change watch the validation loss; pass validation=(X, y)"
-        )
+    stopping = early_stopping(config, validation=validation is not None)
     if config.drop_last and X.shape[0] < config.batch_size:
         raise ConfigError(
             f"drop_last with batch_size {config.batch_size} leaves no batch of {X.shape[0]} rows"
@@ -112,27 +102,14 @@ def fit(
     optimizer = make_optimizer(net, config.lr)
     generator = torch.Generator().manual_seed(config.seed)
     history = History()
-    best_loss, best_state, stalled, start = math.inf, None, 0, 0
+    start = 0
     if resume is not None:
-        start = load_training_state(resume, net, optimizer, generator)
+        start = load_training_state(resume, net, optimizer, generator, stopping=stopping)
         history = History(**copy.deepcopy(dict(resume["history"])))  # leave resume intact
-        if watch:
-            if "early_stopping" not in resume:
-                raise ConfigError(
-                    "the resume state was saved without early stopping; resume it with the "
-                    "restore_best and n_iter_no_change settings it was trained with"
-                )
-            early = resume["early_stopping"]
-            best_loss, best_state = early["best_loss"], early["best_state"]
-            stalled = int(early["stalled"])
-    elif watch:
+    elif stopping is not None:
         net.eval()
-        best_loss = mean_loss(net, *validation, loss_fn)
-        best_state = snapshot(net) if config.restore_best else None
+        stopping.start(net, mean_loss(net, *validation, loss_fn))
         history.best_epoch = 0
-
-    def stopped() -> bool:
-        return config.n_iter_no_change is not None and stalled >= config.n_iter_no_change
 
     def losses(idx: Tensor) -> tuple[Tensor, Tensor]:
         task = loss_fn(net(X[idx]), y[idx])
@@ -146,44 +123,31 @@ def fit(
         )
         return history.loss[-1]
 
-    def validate() -> None:
+    def validate() -> float:
         history.val_loss.append(mean_loss(net, *validation, loss_fn))
+        return history.val_loss[-1]
 
-    def early_stop() -> bool:
-        nonlocal best_loss, best_state, stalled
-        # Until min_epochs every epoch is the best so far: the recruiting phase is not judged
-        # (a half-recruited network can look best on a small validation part).
-        if history.val_loss[-1] < best_loss or len(history.loss) <= config.min_epochs:
-            best_loss, stalled, history.best_epoch = history.val_loss[-1], 0, len(history.loss)
-            best_state = snapshot(net) if config.restore_best else None
-        else:
-            stalled += 1
-        return stopped()
+    def judged() -> None:
+        history.best_epoch = int(stopping.best_epoch)
 
     def state(epoch: int) -> dict[str, Any]:
-        extra = {}
-        if watch:  # early stopping is part of the run's state: it decides the result
-            extra["early_stopping"] = {
-                "best_loss": best_loss, "stalled": stalled, "best_state": best_state,
-            }
-        return training_state(epoch, net, optimizer, generator, history.to_dict(), **extra)
+        return training_state(epoch, net, optimizer, generator, history.to_dict(),
+                              stopping=stopping)
 
     run_epochs(
-        net, optimizer, generator, n=X.shape[0], config=config, penalty=config.penalty,
-        hooks=EpochHooks(
-            losses=losses, record=record, state=state,
-            validate=validate if validation is not None else None,
-            early_stop=early_stop if watch else None, stopped=stopped,
-        ),
-        device=X.device, start=start,
+        net, optimizer, generator, n=X.shape[0], epochs=config.epochs,
+        batch_size=config.batch_size, drop_last=config.drop_last, penalty=config.penalty,
+        hooks=EpochHooks(losses=losses, record=record, state=state,
+                         validate=validate if validation is not None else None, judged=judged),
+        device=X.device, stopping=stopping, start=start,
         callback=(lambda epoch: callback(epoch, history)) if callback is not None else None,
         checkpoint=checkpoint, checkpoint_every=int(checkpoint_every), progress=progress,
         desc="train",
     )
-    if config.restore_best and best_state is not None:
-        net.load_state_dict(best_state)
-    elif watch:
-        history.best_epoch = None  # no restore: the net holds the last epoch's parameters
+    if stopping is not None:
+        stopping.restore(net)
+        if not stopping.restore_best:
+            history.best_epoch = None  # no restore: the net holds the last epoch's parameters
     net.eval()
     return history
 
