@@ -2,13 +2,15 @@
 pruned network (:func:`finetune`).
 
 Modules: ``config`` (:class:`TrainConfig`), ``stopping`` (:class:`EarlyStopping`, the one
-early-stopping rule), ``_loop`` (the one epoch loop), ``trainer`` (:func:`fit`,
-:class:`History`), ``ensemble`` and ``finetune``.
+early-stopping rule), ``penalized`` (:class:`Penalized`, what :func:`fit` needs of a model),
+``_loop`` (the one epoch loop), ``trainer`` (:func:`fit`, :class:`History`), ``ensemble`` and
+``finetune``.
 """
 
 from .config import TrainConfig
 from .ensemble import EnsembleHistory, evaluate_ensemble, fit_ensemble
 from .finetune import finetune
+from .penalized import LayerActivity, Penalized
 from .stopping import EarlyStopping
 from .trainer import History, fit
 
@@ -16,6 +18,8 @@ __all__ = [
     "EarlyStopping",
     "EnsembleHistory",
     "History",
+    "LayerActivity",
+    "Penalized",
     "TrainConfig",
     "evaluate_ensemble",
     "finetune",

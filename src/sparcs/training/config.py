@@ -21,7 +21,8 @@ class TrainConfig:
     """Settings of a training run. Field names match the CLI flags and ``config.json``.
 
     ``penalty`` is c in  loss + c · Σ_k ‖λ_k‖_p,  summed over ``penalty_layers`` (default: every
-    trainable layer but the output). ``seed`` fixes the batch order.
+    trainable layer but the output); another model's architecture penalty replaces the sum (see
+    :class:`~sparcs.training.penalized.Penalized`). ``seed`` fixes the batch order.
 
     Early stopping (both need ``validation`` in :func:`~sparcs.training.fit`; the rule is
     :class:`~sparcs.training.stopping.EarlyStopping`): ``restore_best`` ends the run with the

@@ -225,7 +225,7 @@ def fit_ensemble(
     def losses(idx: Tensor) -> tuple[Tensor, Tensor]:
         xb, yb = _rows(X, idx, shared_x), _rows(y, idx, shared_y)
         task = loss_fn(ens(xb), _member_targets(yb, M, shared_y))
-        return task, ens.eigenvalue_penalty(config.penalty_norm, config.penalty_layers)
+        return task, ens.architecture_penalty(config.penalty_norm, config.penalty_layers)
 
     def record(task: Tensor, pen: Tensor) -> float:
         history.loss.append(task.cpu())

@@ -1,4 +1,5 @@
-"""Training one :class:`SpectralNetwork` with the eigenvalue penalty of docs/math.md §5."""
+"""Training one network with an architecture penalty: :func:`fit` (for a
+:class:`~sparcs.spectral.network.SpectralNetwork`, the eigenvalue penalty of docs/math.md §5)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from torch import Tensor
 
 from ..errors import ConfigError, DataError, ShapeError
 from ..losses import LossFn, mean_loss, resolve_loss
-from ..spectral.network import SpectralNetwork
 from ._loop import EpochHooks, load_training_state, make_optimizer, run_epochs, training_state
 from .config import TrainConfig
+from .penalized import LayerActivity, Penalized
 from .stopping import early_stopping
 
 __all__ = ["History", "fit"]
@@ -22,8 +23,10 @@ __all__ = ["History", "fit"]
 
 @dataclass
 class History:
-    """Per-epoch records of a run. ``best_epoch``: with ``restore_best``, how many epochs the
-    kept parameters had trained (0: the starting state was best)."""
+    """Per-epoch records of a run. ``mean_abs_eigenvalues``: the model's ``layer_activity()``
+    (a spectral network's mean |λ_k| per layer; empty for a model without one).
+    ``best_epoch``: with ``restore_best``, how many epochs the kept parameters had trained (0:
+    the starting state was best)."""
 
     loss: list[float] = field(default_factory=list)
     penalty: list[float] = field(default_factory=list)
@@ -58,7 +61,7 @@ kept epoch 2 (lowest validation loss)
 
 
 def fit(
-    net: SpectralNetwork,
+    net: Penalized,
     X: Tensor,
     y: Tensor,
     *,
@@ -71,7 +74,11 @@ def fit(
     checkpoint_every: int = 1,
     resume: Mapping[str, Any] | None = None,
 ) -> History:
-    """Train ``net`` in place with Adam on task loss + c · Σ‖λ_k‖_p; return the history.
+    """Train ``net`` in place with Adam on task loss + c · penalty; return the history.
+
+    ``net`` is a :class:`~sparcs.training.penalized.Penalized` module: the penalty is its
+    ``architecture_penalty(config.penalty_norm, config.penalty_layers)`` (a spectral network's
+    Σ‖λ_k‖_p), and a model with ``layer_activity()`` has it recorded after every epoch.
 
     ``X`` and ``y`` are tensors already on the network's device and dtype (see
     :func:`sparcs.data.check_xy`). ``callback(epoch, history)`` runs after every epoch.
@@ -86,6 +93,11 @@ def fit(
     bit-identical to an uninterrupted run on the same device.
     """
     config = config or TrainConfig()
+    if not isinstance(net, Penalized) or not isinstance(net, torch.nn.Module):
+        raise ConfigError(
+            f"fit trains a torch module with out_features and architecture_penalty(p, layers) "
+            f"(sparcs.training.Penalized), got {type(net).__name__}"
+        )
     if X.shape[0] != y.shape[0]:
         raise ConfigError(f"X and y have {X.shape[0]} and {y.shape[0]} rows")
     y = _regression_targets(net, y, loss, "y")
@@ -110,17 +122,17 @@ def fit(
         net.eval()
         stopping.start(net, mean_loss(net, *validation, loss_fn))
         history.best_epoch = 0
+    activity = net.layer_activity if isinstance(net, LayerActivity) else None
 
     def losses(idx: Tensor) -> tuple[Tensor, Tensor]:
         task = loss_fn(net(X[idx]), y[idx])
-        return task, net.eigenvalue_penalty(config.penalty_norm, config.penalty_layers)
+        return task, net.architecture_penalty(config.penalty_norm, config.penalty_layers)
 
     def record(task: Tensor, pen: Tensor) -> float:
         history.loss.append(float(task))
         history.penalty.append(float(pen))
-        history.mean_abs_eigenvalues.append(
-            [float(lam.detach().abs().mean()) for lam in net.eigenvalues]
-        )
+        if activity is not None:
+            history.mean_abs_eigenvalues.append(activity())
         return history.loss[-1]
 
     def validate() -> float:
@@ -152,7 +164,7 @@ def fit(
     return history
 
 
-def _regression_targets(net: SpectralNetwork, y: Tensor, loss: object, name: str) -> Tensor:
+def _regression_targets(net: Penalized, y: Tensor, loss: object, name: str) -> Tensor:
     """For "mse"/"l1", y as ``(n, out)``: torch's losses would broadcast an ``(n,)`` or
     wrongly shaped target against the ``(n, out)`` prediction into a meaningless loss.
     For "cross_entropy", class indices must name one of the network's outputs."""
