@@ -247,11 +247,20 @@ def test_interrupted_study_resumes_where_it_stopped(
 ) -> None:
     import csv
 
+    from sparcs.experiments.teacher import experiment
+
     config, results, reference = tiny_run
     epochs_per_config = max(config.study_epochs)
-    # Fail in the second study config: after the main training and the first config.
-    monkeypatch.setattr(_loop, "epoch_batches",
-                        _Interrupt(config.epochs + epochs_per_config + 1, KeyboardInterrupt))
+    real_study = experiment.run_study
+
+    def study(*args: Any, **kwargs: Any) -> Any:
+        # Fail in the second study config: the epochs before the study (the main training and
+        # the structured fine-tunings) are not counted.
+        monkeypatch.setattr(_loop, "epoch_batches",
+                            _Interrupt(epochs_per_config + 1, KeyboardInterrupt))
+        return real_study(*args, **kwargs)
+
+    monkeypatch.setattr(experiment, "run_study", study)
     with pytest.raises(KeyboardInterrupt):
         _run(config, tmp_path / "run")
     monkeypatch.undo()

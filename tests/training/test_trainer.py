@@ -232,3 +232,41 @@ def test_out_of_range_class_labels_are_a_clear_error():
             net, torch.zeros(8, 2), torch.arange(8),
             config=TrainConfig(epochs=1), loss="cross_entropy",
         )
+
+
+class _Ridge(torch.nn.Module):
+    """A Penalized model that is not spectral: a linear map with an L2 penalty on its weight."""
+
+    out_features = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = torch.nn.Linear(2, 1)
+
+    def forward(self, x):
+        return self.linear(x)
+
+    def architecture_penalty(self, p=2, layers=None):
+        return self.linear.weight.square().sum()
+
+
+def test_fit_trains_any_penalized_model_and_records_activity_only_when_it_has_one():
+    from sparcs.training import LayerActivity, Penalized
+
+    spectral = SpectralNetwork([2, 3, 1])
+    assert isinstance(spectral, Penalized) and isinstance(spectral, LayerActivity)
+    assert isinstance(_Ridge(), Penalized) and not isinstance(_Ridge(), LayerActivity)
+    x, y = data("linear", n=200)
+    shrunk = {}
+    for c in (0.0, 1.0):
+        torch.manual_seed(0)
+        model = _Ridge()
+        history = fit(model, x, y, config=TrainConfig(epochs=5, batch_size=20, lr=3e-2,
+                                                      penalty=c))
+        assert history.mean_abs_eigenvalues == [] and len(history.penalty) == 5
+        weight = model.linear.weight.detach()
+        assert history.penalty[-1] == pytest.approx(float(weight.square().sum()), rel=0.2)
+        shrunk[c] = float(weight.norm())
+    assert shrunk[1.0] < 0.8 * shrunk[0.0]  # the penalty went into the objective
+    with pytest.raises(ConfigError, match="Penalized"):
+        fit(torch.nn.Linear(2, 1), x, y, config=TrainConfig(epochs=1))

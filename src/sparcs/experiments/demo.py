@@ -16,7 +16,8 @@ from ..devices import check_training_memory
 from ..errors import ConfigError
 from ..pruning.spectral_prune import prune
 from ..spectral.network import SpectralNetwork
-from ..training.trainer import MAX_SEED, TrainConfig, fit
+from ..training.config import MAX_SEED, TrainConfig
+from ..training.trainer import fit
 
 __all__ = ["DemoConfig", "TARGETS", "run_demo"]
 

@@ -37,8 +37,8 @@ from ..io import write_csv
 from ..pruning.paths import path_strength_from
 from ..spectral.ensemble import SpectralEnsemble
 from ..spectral.network import SpectralNetwork
+from ..training.config import MAX_SEED, TrainConfig
 from ..training.ensemble import evaluate_ensemble, fit_ensemble
-from ..training.trainer import MAX_SEED, TrainConfig
 from .backends import Backend, connect, run_tasks
 
 __all__ = ["Config", "PRESETS", "run", "target"]

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError
-from ..training.trainer import MAX_SEED, TrainConfig
+from ..training.config import MAX_SEED, TrainConfig
 
 __all__ = ["TOLERANCE_KINDS", "SearchSettings"]
 

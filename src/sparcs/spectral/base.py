@@ -298,3 +298,8 @@ class SpectralBase(nn.Module):
         for k in chosen:
             total = total + torch.linalg.vector_norm(self.eigenvalues[k], ord=p, dim=-1)
         return total
+
+    def architecture_penalty(self, p: float = 2, layers: Iterable[int] | None = None) -> Tensor:
+        """The penalty training adds (``sparcs.training.Penalized``): the
+        :meth:`eigenvalue_penalty`."""
+        return self.eigenvalue_penalty(p, layers)

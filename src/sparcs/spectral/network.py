@@ -98,6 +98,11 @@ class SpectralNetwork(SpectralBase):
         """The dense N×N adjacency matrix A = Φ Λ Φ⁻¹. For small nets and tests."""
         return SF.adjacency_matrix(list(self.eigenvectors), list(self.eigenvalues))
 
+    def layer_activity(self) -> list[float]:
+        """Mean |λ_k| per layer, what training records after every epoch
+        (``sparcs.training.LayerActivity``)."""
+        return [float(lam.detach().abs().mean()) for lam in self.eigenvalues]
+
     def num_parameters(self, *, trainable_only: bool = False) -> int:
         """Spectral parameter count Σ n_{k+1} n_k + Σ n_k (like a plain MLP without skips)."""
         return sum(

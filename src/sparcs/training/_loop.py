@@ -1,10 +1,11 @@
-"""The one epoch loop behind :func:`sparcs.training.fit` and
-:func:`sparcs.training.ensemble.fit_ensemble` (internal).
+"""The one epoch loop behind :func:`sparcs.training.fit`,
+:func:`sparcs.training.ensemble.fit_ensemble` and
+:func:`sparcs.training.finetune.finetune_compact` (internal).
 
 A model here is one network (losses are scalars) or a stack of M (losses are ``(M,)`` vectors, one
 per member); the loop only sums, so it never needs to know which. Per epoch, in this order: train
-on the shuffled batches, record the epoch, evaluate the validation data, update early stopping,
-checkpoint (or keep the state for a save on Ctrl-C), then call the callback.
+on the shuffled batches, record the epoch, evaluate the validation data, feed its loss to early
+stopping, checkpoint (or keep the state for a save on Ctrl-C), then call the callback.
 """
 
 from __future__ import annotations
@@ -12,16 +13,14 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from torch import Tensor
 
 from ..errors import ConfigError
 from ..progress import progress as progress_bar
-
-if TYPE_CHECKING:
-    from .trainer import TrainConfig
+from .stopping import EarlyStopping
 
 __all__ = [
     "EpochHooks",
@@ -29,7 +28,6 @@ __all__ = [
     "load_training_state",
     "make_optimizer",
     "run_epochs",
-    "snapshot",
     "training_state",
 ]
 
@@ -56,21 +54,21 @@ def make_optimizer(model: torch.nn.Module, lr: float) -> torch.optim.Adam:
 
 @dataclass
 class EpochHooks:
-    """What differs between one network and a stack.
+    """What differs between the loops.
 
     ``losses(idx)``: the task loss and penalty of the batch with rows ``idx`` (scalars or one
     per member), with gradients. ``record(task, penalty)``: store an epoch's mean task loss and
     penalty (float64 tensors) in the history and return the loss to show. ``validate()``:
-    evaluate and store the validation loss. ``early_stop()``: update early stopping after the
-    epoch and say whether the run should end. ``state(epoch)``: the resumable state.
+    evaluate, store and return the validation loss (a float or one per member). ``judged()``:
+    runs after early stopping has judged an epoch. ``state(epoch)``: the resumable state (needed
+    for checkpoints).
     """
 
     losses: Callable[[Tensor], tuple[Tensor, Tensor]]
     record: Callable[[Tensor, Tensor], float]
-    state: Callable[[int], dict[str, Any]]
-    validate: Callable[[], None] | None = None
-    early_stop: Callable[[], bool] | None = None
-    stopped: Callable[[], bool] = lambda: False
+    validate: Callable[[], float | Tensor] | None = None
+    judged: Callable[[], None] | None = None
+    state: Callable[[int], dict[str, Any]] | None = None
 
 
 def training_state(
@@ -81,27 +79,24 @@ def training_state(
     history: Any,
     *,
     key: str = "model",
-    **extra: Any,
+    stopping: EarlyStopping | None = None,
 ) -> dict[str, Any]:
     """The resumable state after ``epoch`` finished epochs: a CPU copy of the model under
-    ``key``, a copy of the Adam state, the batch-order generator, ``history`` and any ``extra``
-    entries. A snapshot (later steps do not change it), so it may be kept in memory.
-    :func:`fit` and :func:`sparcs.training.ensemble.fit_ensemble` save it, and
+    ``key``, a copy of the Adam state, the batch-order generator, ``history`` and the early
+    stopping's state, if any. A snapshot (later steps do not change it), so it may be kept in
+    memory. :func:`fit` and :func:`sparcs.training.ensemble.fit_ensemble` save it, and
     :func:`load_training_state` puts it back."""
-    return {
+    state = {
         "epoch": epoch,
         key: {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
         # state_dict() holds the live Adam moments, which the next step overwrites in place.
         "optimizer": copy.deepcopy(optimizer.state_dict()),
         "generator": generator.get_state(),
         "history": history,
-        **extra,
     }
-
-
-def snapshot(model: torch.nn.Module) -> dict[str, Tensor]:
-    """A detached copy of ``model``'s state, on its device (early stopping's kept state)."""
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+    if stopping is not None:  # early stopping is part of the run's state: it decides the result
+        state["early_stopping"] = stopping.state_dict()
+    return state
 
 
 def load_training_state(
@@ -111,8 +106,17 @@ def load_training_state(
     generator: torch.Generator,
     *,
     key: str = "model",
+    stopping: EarlyStopping | None = None,
 ) -> int:
-    """Restore model, optimizer and generator from a :func:`training_state`; return its epoch."""
+    """Restore model, optimizer, generator and ``stopping`` from a :func:`training_state`;
+    return its epoch."""
+    if stopping is not None:
+        if "early_stopping" not in state:
+            raise ConfigError(
+                "the resume state was saved without early stopping; resume it with the "
+                "restore_best and n_iter_no_change settings it was trained with"
+            )
+        stopping.load_state_dict(state["early_stopping"])
     model.load_state_dict(state[key])
     optimizer.load_state_dict(state["optimizer"])
     generator.set_state(state["generator"])
@@ -125,10 +129,13 @@ def run_epochs(
     generator: torch.Generator,
     *,
     n: int,
-    config: TrainConfig,
+    epochs: int,
+    batch_size: int,
     penalty: float | Tensor,
     hooks: EpochHooks,
     device: torch.device,
+    drop_last: bool = False,
+    stopping: EarlyStopping | None = None,
     start: int = 0,
     callback: Callable[[int], None] | None = None,
     checkpoint: Callable[[dict[str, Any]], None] | None = None,
@@ -136,20 +143,26 @@ def run_epochs(
     progress: bool = False,
     desc: str = "train",
 ) -> None:
-    """Train ``model`` for epochs ``start … config.epochs − 1`` (fewer when early stopping ends
-    the run) with Adam on Σ (task + c · penalty) over the members; see the module docstring."""
+    """Train ``model`` on ``n`` rows for epochs ``start … epochs − 1`` (fewer when ``stopping``
+    ends the run) with Adam on Σ (task + c · penalty) over the members, in batches of
+    ``batch_size`` rows; see the module docstring. ``stopping`` needs ``hooks.validate``."""
+    if stopping is not None and hooks.validate is None:
+        raise ConfigError("early stopping needs a validation loss")
+    if checkpoint is not None and hooks.state is None:
+        raise ConfigError("checkpoints need the resumable state (hooks.state)")
     use_penalty = bool(torch.as_tensor(penalty).ne(0).any())
     # The last finished epoch's state while it is not checkpointed, for a save on Ctrl-C: the
     # parameters change during an epoch, so only an epoch boundary resumes exactly.
     pending: dict[str, Any] | None = None
-    bar = progress_bar(range(start, config.epochs), enable=progress, desc=desc, leave=False,
-                       initial=start, total=config.epochs)
+    bar = progress_bar(range(start, epochs), enable=progress, desc=desc, leave=False,
+                       initial=start, total=epochs)
     try:
         for epoch in bar:
-            if hooks.stopped():  # resumed from a checkpoint written when early stopping ended it
+            # Resumed from a checkpoint written when early stopping ended the run.
+            if stopping is not None and stopping.stopped:
                 break
             model.train()
-            batches = epoch_batches(n, config.batch_size, generator, drop_last=config.drop_last)
+            batches = epoch_batches(n, batch_size, generator, drop_last=drop_last)
             # One host→device copy per epoch, not per step; slicing stays on the device.
             perm = torch.cat(batches).to(device) if batches else torch.empty(0, dtype=torch.long)
             task_sum: Tensor | float = 0.0
@@ -170,15 +183,20 @@ def run_epochs(
             mean = [torch.as_tensor(s, dtype=torch.float64) / max(seen, 1)
                     for s in (task_sum, pen_sum)]
             shown = hooks.record(*mean)
+            val_loss = None
             if hooks.validate is not None:
                 model.eval()
-                hooks.validate()
+                val_loss = hooks.validate()
             if hasattr(bar, "set_postfix"):
                 bar.set_postfix(loss=f"{shown:.4g}")
-            stop = hooks.early_stop() if hooks.early_stop is not None else False
+            stop = False
+            if stopping is not None:
+                stop = stopping.update(model, val_loss)
+                if hooks.judged is not None:
+                    hooks.judged()
             if checkpoint is not None:
                 done = epoch + 1
-                if done % checkpoint_every == 0 or done == config.epochs or stop:
+                if done % checkpoint_every == 0 or done == epochs or stop:
                     checkpoint(hooks.state(done))
                     pending = None
                 else:

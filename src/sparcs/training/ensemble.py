@@ -27,15 +27,10 @@ from torch import Tensor
 from ..errors import ConfigError, ShapeError, TensorTypeError
 from ..losses import LossFn, resolve_loss
 from ..spectral.ensemble import SpectralEnsemble
-from ._loop import (
-    EpochHooks,
-    load_training_state,
-    make_optimizer,
-    run_epochs,
-    snapshot,
-    training_state,
-)
-from .trainer import History, TrainConfig
+from ._loop import EpochHooks, load_training_state, make_optimizer, run_epochs, training_state
+from .config import TrainConfig
+from .stopping import early_stopping
+from .trainer import History
 
 __all__ = ["EnsembleHistory", "evaluate_ensemble", "fit_ensemble"]
 
@@ -201,14 +196,10 @@ def fit_ensemble(
     n = X.shape[-2]
     if config.drop_last and n < config.batch_size:
         raise ConfigError(f"drop_last with batch_size {config.batch_size} leaves no batch of {n}")
-    watch = config.restore_best or config.n_iter_no_change is not None
-    if watch and validation is None:
-        raise ConfigError(
-            "restore_best and n_iter_no_change watch the validation loss; pass validation=(X, y)"
-        )
+    M = ens.num_models
+    stopping = early_stopping(config, validation=validation is not None, shape=(M,))
     if checkpoint_every < 1:
         raise ConfigError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
-    M = ens.num_models
     ref = ens.eigenvalues[0]
     c = config.penalty if penalty is None else penalty
     c = torch.as_tensor(c, dtype=ref.dtype, device=ref.device)
@@ -222,26 +213,19 @@ def fit_ensemble(
     generator = torch.Generator().manual_seed(config.seed)
     history = EnsembleHistory()
     start = 0
-    stopping: _MemberStopping | None = None
     if resume is not None:
-        start = load_training_state(resume, ens, optimizer, generator, key="ensemble")
+        start = load_training_state(resume, ens, optimizer, generator, key="ensemble",
+                                    stopping=stopping)
         history = EnsembleHistory.from_state(resume["history"])
-        if watch:
-            if "early_stopping" not in resume:
-                raise ConfigError(
-                    "the resume state was saved without early stopping; resume it with the "
-                    "restore_best and n_iter_no_change settings it was trained with"
-                )
-            stopping = _MemberStopping.from_state(resume["early_stopping"], config)
-    elif watch:
+    elif stopping is not None:
         ens.eval()
-        stopping = _MemberStopping(ens, config, evaluate_ensemble(ens, *validation, loss=loss))
+        stopping.start(ens, evaluate_ensemble(ens, *validation, loss=loss))
     shared_x = X.ndim == 2
 
     def losses(idx: Tensor) -> tuple[Tensor, Tensor]:
         xb, yb = _rows(X, idx, shared_x), _rows(y, idx, shared_y)
         task = loss_fn(ens(xb), _member_targets(yb, M, shared_y))
-        return task, ens.eigenvalue_penalty(config.penalty_norm, config.penalty_layers)
+        return task, ens.architecture_penalty(config.penalty_norm, config.penalty_layers)
 
     def record(task: Tensor, pen: Tensor) -> float:
         history.loss.append(task.cpu())
@@ -249,93 +233,28 @@ def fit_ensemble(
         history.mean_abs_eigenvalues.append(ens.mean_abs_eigenvalues().cpu())
         return float(history.loss[-1].mean())
 
-    def validate() -> None:
+    def validate() -> Tensor:
         history.val_loss.append(evaluate_ensemble(ens, *validation, loss=loss).cpu())
-
-    def early_stop() -> bool:
-        assert stopping is not None
-        return stopping.update(ens, len(history.loss), history.val_loss[-1])
+        return history.val_loss[-1]
 
     def state(epoch: int) -> dict[str, Any]:
-        extra = {"early_stopping": stopping.state()} if stopping is not None else {}
         return training_state(epoch, ens, optimizer, generator, history.state(), key="ensemble",
-                              **extra)
+                              stopping=stopping)
 
     run_epochs(
-        ens, optimizer, generator, n=n, config=config, penalty=c,
+        ens, optimizer, generator, n=n, epochs=config.epochs, batch_size=config.batch_size,
+        drop_last=config.drop_last, penalty=c,
         hooks=EpochHooks(losses=losses, record=record, state=state,
-                         validate=validate if validation is not None else None,
-                         early_stop=early_stop if stopping is not None else None,
-                         stopped=lambda: stopping is not None and stopping.all_done()),
-        device=X.device, start=start,
+                         validate=validate if validation is not None else None),
+        device=X.device, stopping=stopping, start=start,
         callback=(lambda epoch: callback(epoch, history)) if callback is not None else None,
         checkpoint=checkpoint, checkpoint_every=checkpoint_every, progress=progress,
         desc="train ensemble",
     )
     if stopping is not None:
-        stopping.finish(ens)
-        history.epochs_run, history.best_epoch = stopping.records()
+        # Each member ends as the single run would: at its best or where it stopped.
+        stopping.restore(ens)
+        history.epochs_run = stopping.epochs_run.tolist()
+        history.best_epoch = stopping.best_epoch.tolist() if stopping.restore_best else []
     ens.eval()
     return history
-
-
-class _MemberStopping:
-    """Early stopping of every member on its own, by the rule :func:`sparcs.training.fit`
-    applies to one network. A member that has stopped keeps training with the others (the
-    stack moves as one), but its result is frozen: the state it ends with is the one it had at
-    its best epoch (``restore_best``) or when it stopped, so it equals a single run."""
-
-    def __init__(self, ens: SpectralEnsemble | None, config: TrainConfig, start: Tensor) -> None:
-        self.config = config
-        M = start.shape[0]
-        self.best = start.detach().to("cpu", torch.float64).clone()
-        self.stalled = torch.zeros(M, dtype=torch.long)
-        self.best_epoch = torch.zeros(M, dtype=torch.long)
-        self.ran = torch.zeros(M, dtype=torch.long)
-        self.done = torch.zeros(M, dtype=torch.bool)
-        self.kept = snapshot(ens) if ens is not None else {}
-
-    def update(self, ens: SpectralEnsemble, epoch: int, val: Tensor) -> bool:
-        """Judge epoch ``epoch`` (counted from 1) with validation losses ``val``; return
-        whether every member has stopped."""
-        active = ~self.done
-        val = val.to(torch.float64)
-        # Until min_epochs every epoch counts as the best so far, as in fit().
-        improved = active & ((val < self.best) | (epoch <= self.config.min_epochs))
-        self.best = torch.where(improved, val, self.best)
-        self.best_epoch = torch.where(improved, epoch, self.best_epoch)
-        self.stalled = torch.where(improved, 0, self.stalled + active.long())
-        self.ran = torch.where(active, epoch, self.ran)
-        copy = improved if self.config.restore_best else active
-        if bool(copy.any()):
-            with torch.no_grad():
-                for key, value in ens.state_dict().items():
-                    rows = copy.to(value.device)
-                    self.kept[key][rows] = value.detach()[rows]
-        patience = self.config.n_iter_no_change
-        if patience is not None:
-            self.done = self.done | (active & (self.stalled >= patience))
-        return self.all_done()
-
-    def all_done(self) -> bool:
-        return self.config.n_iter_no_change is not None and bool(self.done.all())
-
-    def finish(self, ens: SpectralEnsemble) -> None:
-        ens.load_state_dict(self.kept)
-
-    def records(self) -> tuple[list[int], list[int]]:
-        best = self.best_epoch.tolist() if self.config.restore_best else []
-        return self.ran.tolist(), best
-
-    def state(self) -> dict[str, Any]:
-        return {"best": self.best.clone(), "stalled": self.stalled.clone(),
-                "best_epoch": self.best_epoch.clone(), "ran": self.ran.clone(),
-                "done": self.done.clone(), "kept": {k: v.clone() for k, v in self.kept.items()}}
-
-    @classmethod
-    def from_state(cls, state: Mapping[str, Any], config: TrainConfig) -> _MemberStopping:
-        out = cls(None, config, state["best"])
-        out.stalled, out.best_epoch = state["stalled"].clone(), state["best_epoch"].clone()
-        out.ran, out.done = state["ran"].clone(), state["done"].clone()
-        out.kept = {k: v.clone() for k, v in state["kept"].items()}
-        return out

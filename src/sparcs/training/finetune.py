@@ -14,8 +14,10 @@ from torch import Tensor, nn
 from ..errors import ConfigError
 from ..losses import LossFn, mean_loss, resolve_loss
 from ..spectral.network import SpectralNetwork
-from ._loop import epoch_batches
-from .trainer import History, TrainConfig, fit
+from ._loop import EpochHooks, run_epochs
+from .config import TrainConfig
+from .stopping import EarlyStopping
+from .trainer import History, fit
 
 __all__ = ["finetune", "finetune_compact"]
 
@@ -86,36 +88,39 @@ def finetune_compact(
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ConfigError(f"epochs must be an integer >= 0, got {epochs!r}")
+    stopping = EarlyStopping(patience=n_iter_no_change, restore_best=True)
     loss_fn = resolve_loss(loss)
     history = History(best_epoch=0)
     params = [p for p in model.parameters() if p.requires_grad]
-    best = _loss(model, *validation, loss_fn)
-    if not params or not epochs or not math.isfinite(best):
+    start = _loss(model, *validation, loss_fn)
+    if not params or not epochs or not math.isfinite(start):
         return history
-    best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    stopping.start(model, start)
+    # Plain Adam, not make_optimizer's fused one on CUDA: the fine-tuning keeps its results.
     optimizer = torch.optim.Adam(params, lr=lr)
     generator = torch.Generator().manual_seed(seed)
-    stalled = 0
-    for epoch in range(epochs):
-        model.train()
-        total, seen = 0.0, 0
-        for idx in epoch_batches(X.shape[0], batch_size, generator):
-            idx = idx.to(X.device)
-            task = loss_fn(model(X[idx]), y[idx])
-            optimizer.zero_grad(set_to_none=True)
-            task.backward()
-            optimizer.step()
-            total += float(task.detach()) * len(idx)
-            seen += len(idx)
-        history.loss.append(total / max(seen, 1))
-        history.val_loss.append(_loss(model, *validation, loss_fn))
-        if history.val_loss[-1] < best:
-            best, stalled, history.best_epoch = history.val_loss[-1], 0, epoch + 1
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        else:
-            stalled += 1
-            if n_iter_no_change is not None and stalled >= n_iter_no_change:
-                break
-    model.load_state_dict(best_state)
+    no_penalty = torch.zeros((), dtype=torch.float64, device=X.device)
+
+    def losses(idx: Tensor) -> tuple[Tensor, Tensor]:
+        return loss_fn(model(X[idx]), y[idx]), no_penalty
+
+    def record(task: Tensor, _penalty: Tensor) -> float:
+        history.loss.append(float(task))
+        return history.loss[-1]
+
+    def validate() -> float:
+        history.val_loss.append(mean_loss(model, *validation, loss_fn))
+        return history.val_loss[-1]
+
+    def judged() -> None:
+        history.best_epoch = int(stopping.best_epoch)
+
+    run_epochs(
+        model, optimizer, generator, n=X.shape[0], epochs=epochs, batch_size=batch_size,
+        penalty=0.0,
+        hooks=EpochHooks(losses=losses, record=record, validate=validate, judged=judged),
+        device=X.device, stopping=stopping, desc="fine-tune",
+    )
+    stopping.restore(model)
     model.eval()
     return history

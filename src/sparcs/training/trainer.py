@@ -1,102 +1,32 @@
-"""Training one :class:`SpectralNetwork` with the eigenvalue penalty of docs/math.md §5."""
+"""Training one network with an architecture penalty: :func:`fit` (for a
+:class:`~sparcs.spectral.network.SpectralNetwork`, the eigenvalue penalty of docs/math.md §5)."""
 
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
 import torch
 from torch import Tensor
 
 from ..errors import ConfigError, DataError, ShapeError
 from ..losses import LossFn, mean_loss, resolve_loss
-from ..spectral.network import SpectralNetwork
-from ._loop import (
-    EpochHooks,
-    load_training_state,
-    make_optimizer,
-    run_epochs,
-    snapshot,
-    training_state,
-)
+from ._loop import EpochHooks, load_training_state, make_optimizer, run_epochs, training_state
+from .config import TrainConfig
+from .penalized import LayerActivity, Penalized
+from .stopping import early_stopping
 
-__all__ = ["History", "TrainConfig", "fit"]
-
-
-# Seeds are 32-bit, as in numpy: experiments derive further seeds from them without overflow.
-MAX_SEED = 2**32 - 1
-
-
-@dataclass
-class TrainConfig:
-    """Settings of a training run. Field names match the CLI flags and ``config.json``.
-
-    ``penalty`` is c in  loss + c · Σ_k ‖λ_k‖_p,  summed over ``penalty_layers`` (default: every
-    trainable layer but the output). ``seed`` fixes the batch order.
-
-    Early stopping (both need ``validation`` in :func:`fit`): ``restore_best`` ends the run with
-    the parameters of the epoch with the lowest validation loss (the starting state included);
-    ``n_iter_no_change`` stops once that many epochs in a row did not lower it. Both only judge
-    the epochs from ``min_epochs`` on: from the perceptron start the hidden layers switch on
-    gradually, and the validation loss during that phase says nothing yet about the finished
-    network.
-    """
-
-    epochs: int = 100
-    batch_size: int = 128
-    lr: float = 1e-3
-    penalty: float = 1e-4
-    penalty_norm: float = 2.0
-    penalty_layers: list[int] | None = None
-    drop_last: bool = False
-    seed: int = 0
-    restore_best: bool = False
-    n_iter_no_change: int | None = None
-    min_epochs: int = 0
-
-    def __post_init__(self) -> None:
-        # Integers only: 2.5 epochs would fail deep inside fit(), and int() would truncate.
-        for name in ("epochs", "batch_size", "seed", "min_epochs"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer):
-                raise ConfigError(f"{name} must be an integer, got {value!r}")
-        for name in ("lr", "penalty", "penalty_norm"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-                raise ConfigError(f"{name} must be a number, got {value!r}")
-        if self.epochs < 0:
-            raise ConfigError(f"epochs must be >= 0, got {self.epochs}")
-        if not 0 <= self.seed <= MAX_SEED:  # torch's generators overflow past 2**63
-            raise ConfigError(f"seed must be an integer from 0 to {MAX_SEED}, got {self.seed}")
-        if self.min_epochs < 0:
-            raise ConfigError(f"min_epochs must be >= 0, got {self.min_epochs}")
-        if self.batch_size <= 0:
-            raise ConfigError(f"batch_size must be positive, got {self.batch_size}")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise ConfigError(f"lr must be a positive number, got {self.lr}")
-        if not (self.penalty >= 0 and math.isfinite(self.penalty)):
-            raise ConfigError(f"penalty must be >= 0, got {self.penalty}")
-        if self.penalty_norm not in (1, 2, 1.0, 2.0):
-            raise ConfigError(f"penalty_norm must be 1 or 2, got {self.penalty_norm}")
-        if self.n_iter_no_change is not None and (
-            isinstance(self.n_iter_no_change, bool) or int(self.n_iter_no_change) < 1
-        ):
-            raise ConfigError(
-                f"n_iter_no_change must be a positive integer or None, got {self.n_iter_no_change}"
-            )
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+__all__ = ["History", "fit"]
 
 
 @dataclass
 class History:
-    """Per-epoch records of a run. ``best_epoch``: with ``restore_best``, how many epochs the
-    kept parameters had trained (0: the starting state was best)."""
+    """Per-epoch records of a run. ``mean_abs_eigenvalues``: the model's ``layer_activity()``
+    (a spectral network's mean |λ_k| per layer; empty for a model without one).
+    ``best_epoch``: with ``restore_best``, how many epochs the kept parameters had trained (0:
+    the starting state was best)."""
 
     loss: list[float] = field(default_factory=list)
     penalty: list[float] = field(default_factory=list)
@@ -131,7 +61,7 @@ kept epoch 2 (lowest validation loss)
 
 
 def fit(
-    net: SpectralNetwork,
+    net: Penalized,
     X: Tensor,
     y: Tensor,
     *,
@@ -144,12 +74,17 @@ def fit(
     checkpoint_every: int = 1,
     resume: Mapping[str, Any] | None = None,
 ) -> History:
-    """Train ``net`` in place with Adam on task loss + c · Σ‖λ_k‖_p; return the history.
+    """Train ``net`` in place with Adam on task loss + c · penalty; return the history.
+
+    ``net`` is a :class:`~sparcs.training.penalized.Penalized` module: the penalty is its
+    ``architecture_penalty(config.penalty_norm, config.penalty_layers)`` (a spectral network's
+    Σ‖λ_k‖_p), and a model with ``layer_activity()`` has it recorded after every epoch.
 
     ``X`` and ``y`` are tensors already on the network's device and dtype (see
     :func:`sparcs.data.check_xy`). ``callback(epoch, history)`` runs after every epoch.
     With ``config.restore_best`` or ``config.n_iter_no_change`` the run early-stops on the
-    ``validation`` loss (see :class:`TrainConfig`).
+    ``validation`` loss (see :class:`TrainConfig` and
+    :class:`~sparcs.training.stopping.EarlyStopping`).
 
     ``checkpoint(state)`` runs every ``checkpoint_every`` epochs, after the last one and when
     early stopping ends the run; on Ctrl-C (``KeyboardInterrupt``) it also receives the state of
@@ -158,16 +93,17 @@ def fit(
     bit-identical to an uninterrupted run on the same device.
     """
     config = config or TrainConfig()
+    if not isinstance(net, Penalized) or not isinstance(net, torch.nn.Module):
+        raise ConfigError(
+            f"fit trains a torch module with out_features and architecture_penalty(p, layers) "
+            f"(sparcs.training.Penalized), got {type(net).__name__}"
+        )
     if X.shape[0] != y.shape[0]:
         raise ConfigError(f"X and y have {X.shape[0]} and {y.shape[0]} rows")
     y = _regression_targets(net, y, loss, "y")
     if validation is not None:
         validation = (validation[0], _regression_targets(net, validation[1], loss, "validation y"))
-    watch = config.restore_best or config.n_iter_no_change is not None
-    if watch and validation is None:
-        raise ConfigError(
-            "restore_best and n_iter_no_change watch the validation loss; pass validation=(X, y)"
-        )
+    stopping = early_stopping(config, validation=validation is not None)
     if config.drop_last and X.shape[0] < config.batch_size:
         raise ConfigError(
             f"drop_last with batch_size {config.batch_size} leaves no batch of {X.shape[0]} rows"
@@ -178,83 +114,57 @@ def fit(
     optimizer = make_optimizer(net, config.lr)
     generator = torch.Generator().manual_seed(config.seed)
     history = History()
-    best_loss, best_state, stalled, start = math.inf, None, 0, 0
+    start = 0
     if resume is not None:
-        start = load_training_state(resume, net, optimizer, generator)
+        start = load_training_state(resume, net, optimizer, generator, stopping=stopping)
         history = History(**copy.deepcopy(dict(resume["history"])))  # leave resume intact
-        if watch:
-            if "early_stopping" not in resume:
-                raise ConfigError(
-                    "the resume state was saved without early stopping; resume it with the "
-                    "restore_best and n_iter_no_change settings it was trained with"
-                )
-            early = resume["early_stopping"]
-            best_loss, best_state = early["best_loss"], early["best_state"]
-            stalled = int(early["stalled"])
-    elif watch:
+    elif stopping is not None:
         net.eval()
-        best_loss = mean_loss(net, *validation, loss_fn)
-        best_state = snapshot(net) if config.restore_best else None
+        stopping.start(net, mean_loss(net, *validation, loss_fn))
         history.best_epoch = 0
-
-    def stopped() -> bool:
-        return config.n_iter_no_change is not None and stalled >= config.n_iter_no_change
+    activity = net.layer_activity if isinstance(net, LayerActivity) else None
 
     def losses(idx: Tensor) -> tuple[Tensor, Tensor]:
         task = loss_fn(net(X[idx]), y[idx])
-        return task, net.eigenvalue_penalty(config.penalty_norm, config.penalty_layers)
+        return task, net.architecture_penalty(config.penalty_norm, config.penalty_layers)
 
     def record(task: Tensor, pen: Tensor) -> float:
         history.loss.append(float(task))
         history.penalty.append(float(pen))
-        history.mean_abs_eigenvalues.append(
-            [float(lam.detach().abs().mean()) for lam in net.eigenvalues]
-        )
+        if activity is not None:
+            history.mean_abs_eigenvalues.append(activity())
         return history.loss[-1]
 
-    def validate() -> None:
+    def validate() -> float:
         history.val_loss.append(mean_loss(net, *validation, loss_fn))
+        return history.val_loss[-1]
 
-    def early_stop() -> bool:
-        nonlocal best_loss, best_state, stalled
-        # Until min_epochs every epoch is the best so far: the recruiting phase is not judged
-        # (a half-recruited network can look best on a small validation part).
-        if history.val_loss[-1] < best_loss or len(history.loss) <= config.min_epochs:
-            best_loss, stalled, history.best_epoch = history.val_loss[-1], 0, len(history.loss)
-            best_state = snapshot(net) if config.restore_best else None
-        else:
-            stalled += 1
-        return stopped()
+    def judged() -> None:
+        history.best_epoch = int(stopping.best_epoch)
 
     def state(epoch: int) -> dict[str, Any]:
-        extra = {}
-        if watch:  # early stopping is part of the run's state: it decides the result
-            extra["early_stopping"] = {
-                "best_loss": best_loss, "stalled": stalled, "best_state": best_state,
-            }
-        return training_state(epoch, net, optimizer, generator, history.to_dict(), **extra)
+        return training_state(epoch, net, optimizer, generator, history.to_dict(),
+                              stopping=stopping)
 
     run_epochs(
-        net, optimizer, generator, n=X.shape[0], config=config, penalty=config.penalty,
-        hooks=EpochHooks(
-            losses=losses, record=record, state=state,
-            validate=validate if validation is not None else None,
-            early_stop=early_stop if watch else None, stopped=stopped,
-        ),
-        device=X.device, start=start,
+        net, optimizer, generator, n=X.shape[0], epochs=config.epochs,
+        batch_size=config.batch_size, drop_last=config.drop_last, penalty=config.penalty,
+        hooks=EpochHooks(losses=losses, record=record, state=state,
+                         validate=validate if validation is not None else None, judged=judged),
+        device=X.device, stopping=stopping, start=start,
         callback=(lambda epoch: callback(epoch, history)) if callback is not None else None,
         checkpoint=checkpoint, checkpoint_every=int(checkpoint_every), progress=progress,
         desc="train",
     )
-    if config.restore_best and best_state is not None:
-        net.load_state_dict(best_state)
-    elif watch:
-        history.best_epoch = None  # no restore: the net holds the last epoch's parameters
+    if stopping is not None:
+        stopping.restore(net)
+        if not stopping.restore_best:
+            history.best_epoch = None  # no restore: the net holds the last epoch's parameters
     net.eval()
     return history
 
 
-def _regression_targets(net: SpectralNetwork, y: Tensor, loss: object, name: str) -> Tensor:
+def _regression_targets(net: Penalized, y: Tensor, loss: object, name: str) -> Tensor:
     """For "mse"/"l1", y as ``(n, out)``: torch's losses would broadcast an ``(n,)`` or
     wrongly shaped target against the ``(n, out)`` prediction into a meaningless loss.
     For "cross_entropy", class indices must name one of the network's outputs."""

@@ -105,7 +105,7 @@ def test_direct_start_is_a_perceptron_with_small_hidden_blocks() -> None:
     hidden = max(net.block(i, j).abs().max() for i in (1, 2, 3) for j in net.sources(i)
                  if (i, j) != (3, 0))
     assert hidden < 0.05 * direct and hidden > 0
-    assert float(net.eigenvalue_penalty().detach()) > 0
+    assert float(net.architecture_penalty().detach()) > 0
 
 
 def test_direct_compacts_to_its_live_nodes_exactly() -> None:
@@ -220,3 +220,21 @@ def test_binary_sparcs_is_scored_like_the_estimators() -> None:
               for name in ("sparcs", "linear")}
     assert scores["linear"] > 0.8
     assert scores["sparcs"] >= scores["linear"] - 0.05, scores
+
+
+def test_dense_net_is_penalized_by_its_group_lasso_and_has_no_eigenvalues() -> None:
+    from sparcs.errors import ConfigError
+    from sparcs.training import LayerActivity, Penalized
+
+    net = DenseNet([3, 4, 2], skips=True, seed=0, group_penalty=True)
+    plain = DenseNet([3, 4, 2], skips=True, seed=0)
+    assert isinstance(net, Penalized) and not isinstance(net, LayerActivity)
+    assert not hasattr(net, "eigenvalues") and not hasattr(net, "eigenvalue_penalty")
+    with torch.no_grad():
+        expected = sum(torch.sqrt(inc + out + 1e-12).sum() for inc, out in net.node_norms())
+        assert float(net.architecture_penalty()) == pytest.approx(float(expected))
+        assert float(plain.architecture_penalty()) == 0.0 and float(plain.group_lasso()) > 0
+        net.mask(1)[0] = False  # a removed node is not penalized
+        assert float(net.group_lasso()) < float(expected)
+    with pytest.raises(ConfigError, match="p=2"):
+        net.architecture_penalty(p=1)

@@ -1,5 +1,6 @@
 """Training, node pruning and fine-tuning of the baselines' :class:`DenseNet`, all through the
-project's trainer (:func:`sparcs.training.trainer.fit`), so every network method trains alike."""
+project's trainer (:func:`sparcs.training.trainer.fit`, its early stopping included) and its
+chunked evaluation (:func:`sparcs.losses.mean_loss`), so every network method trains alike."""
 
 from __future__ import annotations
 
@@ -8,15 +9,15 @@ from dataclasses import dataclass
 
 import torch
 
-from ...losses import resolve_loss
-from ...training.trainer import History, TrainConfig, fit
+from ...losses import mean_loss, resolve_loss
+from ...training.config import TrainConfig
+from ...training.trainer import History, fit
 from .nets import DenseNet, node_scores
 from .problems import Split
 from .settings import CompareSettings
 
 __all__ = ["Pruned", "finetune", "prune_nodes", "train", "validation_loss"]
 
-_CHUNK = 8192
 # Removal counts tried on the first pass (then bisected between the last that kept the
 # tolerance and the next): enough to find the boundary, few enough to stay cheap.
 _GRID = 41
@@ -41,15 +42,10 @@ def train(net: DenseNet, split: Split, settings: CompareSettings, device: torch.
                validation=split.tensors("val", device))
 
 
-@torch.no_grad()
 def validation_loss(net: torch.nn.Module, split: Split, device: torch.device) -> float:
+    """The mean loss of ``net`` (in eval mode) on the validation part."""
     net.eval()
-    X, y = split.tensors("val", device)
-    loss_fn = resolve_loss(loss_name(split))
-    total = 0.0
-    for i in range(0, len(X), _CHUNK):
-        total += float(loss_fn(net(X[i : i + _CHUNK]), y[i : i + _CHUNK])) * len(X[i : i + _CHUNK])
-    return total / len(X)
+    return mean_loss(net, *split.tensors("val", device), resolve_loss(loss_name(split)))
 
 
 @dataclass
@@ -109,7 +105,11 @@ def prune_nodes(net: DenseNet, split: Split, tolerance: float,
 def finetune(net: DenseNet, split: Split, settings: CompareSettings, device: torch.device, *,
              lr: float, penalty: float, seed: int) -> tuple[int, float]:
     """Train the pruned network ``finetune_epochs`` more epochs (its masks stay); keep the
-    result only if the validation loss did not rise. Returns (epochs run, validation loss)."""
+    result only if the validation loss did not rise. Returns (epochs run, validation loss).
+
+    Not :class:`~sparcs.training.stopping.EarlyStopping`'s rule: that one judges every epoch
+    and keeps the earlier state on a tie; this one compares only the end with the start, and an
+    end that ties the start is kept."""
     before = validation_loss(net, split, device)
     if not settings.finetune_epochs:
         return 0, before

@@ -10,11 +10,13 @@ network without it, so :func:`to_compact` exports exactly the masked network as 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
 
+from ...errors import ConfigError
 from ...pruning.compact import CompactNetwork
 
 __all__ = ["DenseNet", "Size", "compact_size", "node_scores", "to_compact"]
@@ -30,8 +32,9 @@ class DenseNet(nn.Module):
 
     ``start="default"``: every block and bias uniform in ±1/√fan-in (PyTorch's ``nn.Linear``).
     ``start="perceptron"``: the input→output block so, every block touching a hidden layer
-    ``HIDDEN_SCALE`` times smaller, biases 0. ``group_penalty`` makes :meth:`eigenvalue_penalty`
-    (the hook that :func:`sparcs.training.fit` calls) the group lasso Σ_nodes ‖(in, out)‖₂.
+    ``HIDDEN_SCALE`` times smaller, biases 0. A :class:`sparcs.training.Penalized` model:
+    with ``group_penalty`` its :meth:`architecture_penalty`, which :func:`sparcs.training.fit`
+    adds to the loss, is the :meth:`group_lasso`, else 0.
     """
 
     def __init__(self, sizes: list[int], *, skips: bool, start: str = "default",
@@ -68,11 +71,6 @@ class DenseNet(nn.Module):
     def out_features(self) -> int:
         return self.sizes[-1]
 
-    @property
-    def eigenvalues(self) -> list[Tensor]:
-        """None: the trainer's eigenvalue records stay empty for a direct-space network."""
-        return []
-
     def sources(self, i: int) -> list[int]:
         return list(range(i)) if self.skips else [i - 1]
 
@@ -105,18 +103,26 @@ class DenseNet(nn.Module):
             out.append((inc, outg))
         return out
 
-    def eigenvalue_penalty(self, p: float = 2.0, layers: list[int] | None = None) -> Tensor:
-        """The architecture penalty the trainer adds: Σ over live hidden nodes of
-        √(‖incoming‖² + ‖outgoing‖²) with ``group_penalty``, else 0 (``p``/``layers`` are the
-        spectral network's options and do not apply here)."""
-        ref = self.biases[0]
-        if not self.group_penalty:
-            return ref.new_zeros(())
-        total = ref.new_zeros(())
+    def group_lasso(self) -> Tensor:
+        """Σ over live hidden nodes of √(‖incoming‖² + ‖outgoing‖²), a scalar with gradients."""
+        total = self.biases[0].new_zeros(())
         for i, (inc, outg) in zip(self.hidden_layers, self.node_norms(), strict=True):
             # The tiny shift keeps the gradient finite at an all-zero node.
             total = total + (torch.sqrt(inc + outg + 1e-12) * self.mask(i)).sum()
         return total
+
+    def architecture_penalty(self, p: float = 2.0, layers: Iterable[int] | None = None) -> Tensor:
+        """The penalty training adds (:class:`sparcs.training.Penalized`): the
+        :meth:`group_lasso` with ``group_penalty``, else 0. Each node's group norm is an L2 norm
+        over every hidden layer, so only ``p=2`` and ``layers=None`` apply."""
+        if p != 2 or layers is not None:
+            raise ConfigError(
+                f"a DenseNet's group lasso takes p=2 over every hidden layer, got p={p!r}, "
+                f"layers={layers!r}"
+            )
+        if not self.group_penalty:
+            return self.biases[0].new_zeros(())
+        return self.group_lasso()
 
     def live(self, i: int) -> Tensor:
         """Indices of the live nodes of layer ``i`` (inputs and outputs: all)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...errors import ConfigError
-from ...training.trainer import MAX_SEED, TrainConfig
+from ...training.config import MAX_SEED, TrainConfig
 
 __all__ = ["PENALTY_LAYERS", "PRESETS", "Config"]
 

@@ -19,12 +19,13 @@ class Outcome:
     ``predict`` maps raw features to outputs in the target's units (regression) or to class
     scores (classification). ``size`` is None for models without a parameter count (trees).
     ``trainings`` counts trainings from scratch; ``epochs`` every epoch trained (fine-tuning
-    included); ``details`` are extra, method-specific facts for the trial file.
+    included), None for a model not trained by epochs (linear, hgb); ``details`` are extra,
+    method-specific facts for the trial file.
     """
 
     method: str
     predict: Callable[[np.ndarray], np.ndarray]
     size: Size | None
     trainings: int
-    epochs: int
+    epochs: int | None
     details: dict | None = None
