@@ -64,10 +64,7 @@ BELOW_THE_APP = {unit for unit, level in LEVEL.items() if level > LEVEL["app"]}
 # Names of the root package a module may import (everything else: from its defining module).
 ROOT_NAMES = {"__version__"}
 
-KNOWN_CYCLES = {
-    # TrainConfig, type-only in _loop; removed by the training refactor
-    frozenset({"sparcs.training._loop", "sparcs.training.trainer"}),
-}
+KNOWN_CYCLES: set[frozenset[str]] = set()
 
 
 def _modules() -> dict[str, Path]:

@@ -17,8 +17,9 @@ from torch import Tensor
 
 from ..spectral.ensemble import SpectralEnsemble
 from ..spectral.network import SpectralNetwork
+from ..training.config import TrainConfig
 from ..training.ensemble import fit_ensemble
-from ..training.trainer import History, TrainConfig, fit
+from ..training.trainer import History, fit
 from .settings import SearchSettings
 
 __all__ = ["Member", "train_members"]
