@@ -86,7 +86,7 @@ def test_bad_path_settings_are_refused(bad: dict) -> None:
 
 
 def test_one_selection_rule_smallest_within_the_limit():
-    from sparcs.search.engine import _smallest_within
+    from sparcs.search.select import smallest_within as _smallest_within
 
     class Sized:  # anything with num_parameters(), as CompactNetwork has
         def __init__(self, n: int) -> None:

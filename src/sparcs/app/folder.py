@@ -36,6 +36,7 @@ from ..io import save_torch, write_csv, write_json
 from ..metrics import accuracy, log_loss, r2_score
 from ..preprocessing import split_indices
 from ..search.engine import SearchResult, fit_search
+from ..search.prepare import validation_split
 from .config import SearchConfig
 from .outfolder import OutputFolder
 from .report import search_report, summary_table
@@ -90,10 +91,10 @@ def _check_split(
             f"--test-fraction {config.test_fraction:g} of {n} rows leaves {len(test)} test "
             "row; the test metrics need at least 2: raise --test-fraction"
         )
-    # The same split of the training rows that the search makes for its validation part.
-    fit_rows, val_rows = split_indices(
+    # The split of the training rows that the search makes for its validation part.
+    fit_rows, val_rows = validation_split(
         len(train), config.validation_fraction, config.seed,
-        stratify=targets[train] if classes else None,
+        targets[train] if classes else None,
     )
     if len(fit_rows) < MIN_TRAIN_ROWS:
         raise ConfigError(

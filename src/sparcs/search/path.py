@@ -10,19 +10,22 @@ cross-validation, over architectures.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 import torch
 from torch import Tensor
 
+from ..errors import DataError
 from ..spectral.ensemble import SpectralEnsemble
 from ..spectral.network import SpectralNetwork
 from ..training.config import TrainConfig
 from ..training.ensemble import fit_ensemble
 from ..training.trainer import History, fit
+from .prepare import Prepared
 from .settings import SearchSettings
 
-__all__ = ["Member", "train_members"]
+__all__ = ["Member", "Trained", "train", "train_members"]
 
 
 @dataclass
@@ -72,3 +75,47 @@ def train_members(
                            validation=val, progress=progress)
     return [Member(c, seed, ensemble.member(m), history.member(m))
             for m, (c, seed) in enumerate(pairs)]
+
+
+@dataclass
+class Trained:
+    """The second stage's record: the trained members, the sizes of their maximal network, the
+    training loss and the training and validation rows as that loss takes them (``val`` is None
+    without a validation part)."""
+
+    members: list[Member]
+    sizes: list[int]
+    loss: str
+    train: tuple[Tensor, Tensor]
+    val: tuple[Tensor, Tensor] | None
+
+    @property
+    def judged(self) -> tuple[Tensor, Tensor]:
+        """The rows that judge pruning: the validation part, or without one the training rows."""
+        return self.val if self.val is not None else self.train
+
+
+def train(data: Prepared, settings: SearchSettings, device: torch.device, *,
+          progress: bool = False) -> Trained:
+    """Train the search's members from the perceptron start on ``data``'s training rows,
+    early-stopping on its validation rows. Patience and the best-epoch choice only start after
+    ``recruit_steps`` optimizer steps, while the hidden layers switch on."""
+    sizes = [data.X.shape[1], *settings.max_hidden, data.n_logits]
+    loss = data.loss
+    X_train, y_train = data.tensors(data.train_rows, device)
+    val = data.tensors(data.val_rows, device) if len(data.val_rows) else None
+    if loss == "binary_cross_entropy":
+        y_train = y_train.reshape(-1, 1).to(X_train.dtype)
+        if val is not None:
+            val = (val[0], val[1].reshape(-1, 1).to(X_train.dtype))
+    config = settings.train_config(validation=val is not None)
+    steps_per_epoch = max(1, math.ceil(len(X_train) / config.batch_size))
+    config = replace(config, min_epochs=min(
+        config.epochs, math.ceil(int(settings.recruit_steps) / steps_per_epoch)))
+    members = train_members(sizes, (X_train, y_train), val, settings, config, loss=loss,
+                            device=device, progress=progress)
+    if not all(math.isfinite(v) for m in members for v in m.history.loss[-1:]):
+        raise DataError(
+            "training diverged (the loss became NaN or infinite); lower lr or standardize the data"
+        )
+    return Trained(members, sizes, loss, (X_train, y_train), val)

@@ -6,15 +6,15 @@
   ``make_classification`` with several clusters per class);
 - a user's CSV/.npz, read and checked exactly as ``sparcs search`` does.
 
-:meth:`Problem.split` holds out the test rows and then the validation rows with the same calls
-that :func:`sparcs.search.engine.fit_search` makes, so the ``sparcs`` method validates on the
+:meth:`Problem.split` holds out the test rows and prepares the rest with the search's own
+first stage (:func:`sparcs.search.prepare.prepare`), so the ``sparcs`` method validates on the
 very rows the other methods do.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,7 @@ from ...errors import ConfigError, DataError
 from ...metrics import accuracy, class_probabilities, r2_score
 from ...preprocessing import Scaler, split_indices
 from ...search.predictor import Predictor
+from ...search.prepare import Prepared, prepare
 from .settings import CompareSettings
 
 __all__ = ["Problem", "Split", "load_problems", "teacher_problem"]
@@ -63,30 +64,39 @@ class Problem:
                 f"{self.name}: test_fraction {test_fraction:g} of {len(self.y)} rows leaves "
                 f"{len(test_rows)} test row; raise --test-fraction"
             )
-        fit_codes = None if codes is None else codes[fit_rows]
-        train, val = split_indices(len(fit_rows), validation_fraction, seed, stratify=fit_codes)
-        return Split(self, seed, fit_rows, test_rows, train, val)
+        prepared = prepare(self.X[fit_rows], self.y[fit_rows], task=self.task,
+                           n_classes=self.n_classes, validation_fraction=validation_fraction,
+                           seed=seed)
+        return Split(self, seed, fit_rows, test_rows, prepared)
 
 
 @dataclass
 class Split:
-    """Test rows, and the other ("fit") rows cut into train and validation parts, the
-    standardization fitted on the train part (as ``fit_search`` does)."""
+    """Test rows, and the other ("fit") rows prepared as the search prepares them: cut into
+    train and validation parts, standardized on the train part
+    (:func:`sparcs.search.prepare.prepare`)."""
 
     problem: Problem
     seed: int
     fit_rows: np.ndarray
     test_rows: np.ndarray
-    train: np.ndarray  # indices into fit_rows
-    val: np.ndarray
-    x_scaler: Scaler = field(init=False)
-    y_scaler: Scaler | None = field(init=False)
+    prepared: Prepared
 
-    def __post_init__(self) -> None:
-        p = self.problem
-        self.x_scaler = Scaler.fit(self.X_fit[self.train])
-        self.y_scaler = (Scaler.fit(self.Y(self.y_fit)[self.train])
-                         if p.task == "regression" else None)
+    @property
+    def train(self) -> np.ndarray:  # indices into fit_rows
+        return self.prepared.train_rows
+
+    @property
+    def val(self) -> np.ndarray:
+        return self.prepared.val_rows
+
+    @property
+    def x_scaler(self) -> Scaler:
+        return self.prepared.x_scaler
+
+    @property
+    def y_scaler(self) -> Scaler | None:
+        return self.prepared.y_scaler
 
     @property
     def X_fit(self) -> np.ndarray:
@@ -98,8 +108,7 @@ class Split:
 
     @property
     def n_outputs(self) -> int:
-        p = self.problem
-        return int(p.n_classes) if p.task == "classification" else self.Y(p.y).shape[1]
+        return self.prepared.n_outputs
 
     @staticmethod
     def Y(y: np.ndarray) -> np.ndarray:
@@ -113,13 +122,9 @@ class Split:
         return self.problem.X[rows], self.problem.y[rows]
 
     def tensors(self, part: str, device: torch.device) -> tuple[Tensor, Tensor]:
-        """Standardized float32 features and targets (class codes as long) on ``device``."""
-        X, y = self.raw(part)
-        xt = torch.as_tensor(self.x_scaler.transform(X), dtype=torch.float32, device=device)
-        if self.y_scaler is None:
-            return xt, torch.as_tensor(y, dtype=torch.long, device=device)
-        yt = self.y_scaler.transform(self.Y(y))
-        return xt, torch.as_tensor(yt, dtype=torch.float32, device=device)
+        """Standardized float32 features and targets (class codes as long) of ``"train"`` or
+        ``"val"`` on ``device``."""
+        return self.prepared.tensors(self.train if part == "train" else self.val, device)
 
     def predictor(self, net: torch.nn.Module) -> Predictor:
         """A network trained on :meth:`tensors` behind this split's scalers: its ``outputs``
