@@ -8,7 +8,7 @@ from torch import Tensor
 
 from .errors import DataError, ShapeError
 
-__all__ = ["as_tensor", "check_xy"]
+__all__ = ["as_tensor", "check_weight", "check_xy"]
 
 
 def as_tensor(
@@ -80,3 +80,28 @@ def check_xy(
                 f"y must have shape (n, {out_features}), got {tuple(yt.shape)}"
             )
     return Xt, yt
+
+
+def check_weight(
+    weight: object, n: int, device: torch.device | str, name: str = "sample_weight",
+    *, members: int | None = None,
+) -> Tensor | None:
+    """Row weights as a float tensor on ``device``: ``(n,)``, or with ``members`` also
+    ``(members, n)`` (one row of weights per member); finite, >= 0 and not all 0. None stays
+    None.
+
+    >>> check_weight([1, 0, 1], 3, "cpu").tolist()
+    [1.0, 0.0, 1.0]
+    """
+    if weight is None:
+        return None
+    w = as_tensor(weight, name=name, dtype=torch.float32, device=device, ndim=(1, 2))
+    shapes = [(n,)] + ([(members, n)] if members is not None else [])
+    if tuple(w.shape) not in shapes:
+        raise ShapeError(f"{name} must have shape {' or '.join(map(str, shapes))}, "
+                         f"got {tuple(w.shape)}")
+    if bool((w < 0).any()):
+        raise DataError(f"{name} holds negative weights; row weights must be >= 0")
+    if not bool((w.sum(-1) > 0).all()):
+        raise DataError(f"{name} weighs every row 0; give at least one row a positive weight")
+    return w

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from sparcs import SpectralNetwork
-from sparcs.errors import ConfigError, ShapeError
+from sparcs.errors import ConfigError, DataError, ShapeError
 from sparcs.spectral import functional as SF
 from sparcs.spectral.ensemble import SpectralEnsemble
 from sparcs.training import TrainConfig, fit
@@ -254,3 +254,60 @@ def test_early_stopping_ensemble_resumes_exactly() -> None:
                  validation=(X[50:], y[50:]), resume=saved[-1])
     for m in range(M):
         assert _max_diff(again.member(m), whole.member(m)) == 0.0
+
+
+@pytest.mark.parametrize("loss", ["mse", "cross_entropy", "binary_cross_entropy"])
+def test_row_weighted_members_equal_weighted_single_fits(loss: str) -> None:
+    # Folds of a cross-validation: every member trains on its own rows of one shared X (0/1
+    # weights) and early-stops on its own validation rows; each equals fit() with its weights.
+    M, n = 4, 120
+    out = {"mse": 2, "cross_entropy": 3, "binary_cross_entropy": 1}[loss]
+    sizes = [3, 8, 8, out]
+    torch.manual_seed(7)
+    nets = [SpectralNetwork(sizes, bias=True, dtype=F64) for _ in range(M)]
+    ens = SpectralEnsemble.from_networks(nets)
+    X = torch.rand(n, 3, dtype=F64) * 2 - 1
+    signal = torch.sin(3 * X[:, :1]) * X[:, 1:2] + 0.3 * torch.randn(n, 1, dtype=F64)
+    if loss == "mse":
+        y = torch.cat([signal, X[:, 2:] ** 2], 1)
+    elif loss == "cross_entropy":
+        y = torch.bucketize(signal[:, 0], torch.tensor([-0.2, 0.2], dtype=F64))
+    else:
+        y = (signal > 0).to(F64)
+    fold = torch.arange(n) % M
+    weight = torch.stack([(fold != m) & (torch.arange(n) % 7 != 0) for m in range(M)]).to(F64)
+    val_weight = torch.stack([(fold != m) & (torch.arange(n) % 7 == 0) for m in range(M)])
+    config = TrainConfig(epochs=40, batch_size=16, lr=3e-2, seed=2, restore_best=True,
+                         n_iter_no_change=3, min_epochs=2)
+    history = fit_ensemble(ens, X, y, config=config, loss=loss, validation=(X, y),
+                           sample_weight=weight, validation_weight=val_weight)
+    stops = set()
+    for m, net in enumerate(nets):
+        single = fit(net, X, y, config=config, loss=loss, validation=(X, y),
+                     sample_weight=weight[m], validation_weight=val_weight[m])
+        member = history.member(m)
+        stops.add(len(single.loss))
+        assert len(member.loss) == len(single.loss)
+        assert member.best_epoch == single.best_epoch
+        assert member.loss == pytest.approx(single.loss, rel=1e-9)
+        assert member.val_loss == pytest.approx(single.val_loss, rel=1e-9)
+        assert _max_diff(ens.member(m), net) < 1e-9
+    assert len(stops) > 1 or min(stops) < config.epochs  # early stopping acted
+    # The weights matter: a member differs from one trained on all rows.
+    torch.manual_seed(7)
+    plain = SpectralNetwork(sizes, bias=True, dtype=F64)
+    fit(plain, X, y, config=config, loss=loss, validation=(X, y))
+    assert _max_diff(plain, nets[0]) > 1e-6
+
+
+def test_row_weights_are_checked() -> None:
+    ens = SpectralEnsemble(2, [2, 4, 1], bias=True)
+    X, y = torch.rand(10, 2), torch.rand(10, 1)
+    with pytest.raises(ShapeError, match="sample_weight"):
+        fit_ensemble(ens, X, y, sample_weight=torch.ones(3, 10))
+    with pytest.raises(DataError, match="negative"):
+        fit_ensemble(ens, X, y, sample_weight=-torch.ones(10))
+    with pytest.raises(DataError, match="every row 0"):
+        fit(SpectralNetwork([2, 4, 1]), X, y, sample_weight=torch.zeros(10))
+    with pytest.raises(ConfigError, match="validation"):
+        fit_ensemble(ens, X, y, validation_weight=torch.ones(10))

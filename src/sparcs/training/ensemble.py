@@ -24,8 +24,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from ..data import check_weight
 from ..errors import ConfigError, ShapeError, TensorTypeError
-from ..losses import LossFn, resolve_loss
+from ..losses import LossFn, resolve_loss, row_losses, weighted_mean
 from ..spectral.ensemble import SpectralEnsemble
 from ._loop import EpochHooks, load_training_state, make_optimizer, run_epochs, training_state
 from .config import TrainConfig
@@ -140,21 +141,32 @@ def _rows(t: Tensor, idx: Tensor, shared: bool) -> Tensor:
 
 @torch.no_grad()
 def evaluate_ensemble(
-    ens: SpectralEnsemble, X: Tensor, y: Tensor, *, loss: str | LossFn = "mse", chunk: int = 8192
+    ens: SpectralEnsemble, X: Tensor, y: Tensor, *, loss: str | LossFn = "mse",
+    chunk: int = 8192, weight: Tensor | None = None,
 ) -> Tensor:
     """Per-member loss on the whole of ``(X, y)``, shape ``(M,)``, computed in row chunks
-    (at most ``chunk`` rows, fewer when M × rows × width would exceed about 2²⁶ numbers)."""
+    (at most ``chunk`` rows, fewer when M × rows × width would exceed about 2²⁶ numbers).
+    With ``weight`` (``(n,)`` or ``(M, n)``) each member's loss is ``Σ w·loss / Σ w`` over the
+    rows, summed in float64."""
     X, y, shared_y = _check_data(ens, X, y, "evaluate_ensemble")
-    loss_fn = _per_member_loss(loss)
+    M = ens.num_models
     n = X.shape[-2]
-    chunk = max(1, min(chunk, 2**26 // (ens.num_models * max(ens.layer_sizes))))
-    total = torch.zeros(ens.num_models, dtype=torch.float64, device=X.device)
+    chunk = max(1, min(chunk, 2**26 // (M * max(ens.layer_sizes))))
+    total = torch.zeros(M, dtype=torch.float64, device=X.device)
+    if weight is not None:
+        rows = row_losses(loss)
+        weight = check_weight(weight, n, X.device, "weight", members=M).double().expand(M, n)
+        for i in range(0, n, chunk):
+            idx = torch.arange(i, min(i + chunk, n), device=X.device)
+            xb, yb = _rows(X, idx, X.ndim == 2), _rows(y, idx, shared_y)
+            values = rows(ens(xb), _member_targets(yb, M, shared_y)).double()
+            total += (values * weight[:, i : i + chunk]).sum(-1)
+        return total / weight.sum(-1)
+    loss_fn = _per_member_loss(loss)
     for i in range(0, n, chunk):
         idx = torch.arange(i, min(i + chunk, n), device=X.device)
         xb, yb = _rows(X, idx, X.ndim == 2), _rows(y, idx, shared_y)
-        total += loss_fn(ens(xb), _member_targets(yb, ens.num_models, shared_y)).double() * len(
-            idx
-        )
+        total += loss_fn(ens(xb), _member_targets(yb, M, shared_y)).double() * len(idx)
     return total / n
 
 
@@ -167,6 +179,8 @@ def fit_ensemble(
     penalty: float | Tensor | None = None,
     loss: str | LossFn = "mse",
     validation: tuple[Tensor, Tensor] | None = None,
+    sample_weight: Tensor | None = None,
+    validation_weight: Tensor | None = None,
     progress: bool = False,
     callback: Callable[[int, EnsembleHistory], None] | None = None,
     checkpoint: Callable[[dict[str, Any]], None] | None = None,
@@ -185,6 +199,10 @@ def fit_ensemble(
         config.restore_best, config.n_iter_no_change, config.min_epochs: early stopping of
             each member on its own ``validation`` loss, by :func:`fit`'s rule: a member equals
             the single run with its penalty and starting point (see ``EnsembleHistory.member``).
+        sample_weight, validation_weight: row weights, ``(n,)`` for all members or ``(M, n)``
+            one row per member, as :func:`fit` takes them: 0/1 weights train each member on its
+            own subset of shared rows (the folds of a cross-validation) with one batch order.
+            Member m then equals ``fit`` with its row of weights.
         checkpoint: ``checkpoint(state)`` every ``checkpoint_every`` epochs and after the last;
             on Ctrl-C also the last finished epoch if it was not saved yet. Pass a saved
             ``state`` as ``resume`` to continue exactly where it stopped.
@@ -208,6 +226,12 @@ def fit_ensemble(
     loss_fn = _per_member_loss(loss)
     if validation is not None:
         validation = _check_data(ens, *validation, "fit_ensemble validation")[:2]
+        validation_weight = check_weight(validation_weight, validation[0].shape[-2], X.device,
+                                         "validation_weight", members=M)
+    elif validation_weight is not None:
+        raise ConfigError("validation_weight weighs validation rows; pass validation=(X, y)")
+    weight = check_weight(sample_weight, n, X.device, "sample_weight", members=M)
+    rows = row_losses(loss) if weight is not None else None
 
     optimizer = make_optimizer(ens, config.lr)
     generator = torch.Generator().manual_seed(config.seed)
@@ -219,12 +243,17 @@ def fit_ensemble(
         history = EnsembleHistory.from_state(resume["history"])
     elif stopping is not None:
         ens.eval()
-        stopping.start(ens, evaluate_ensemble(ens, *validation, loss=loss))
+        stopping.start(ens, evaluate_ensemble(ens, *validation, loss=loss,
+                                              weight=validation_weight))
     shared_x = X.ndim == 2
 
     def losses(idx: Tensor) -> tuple[Tensor, Tensor]:
         xb, yb = _rows(X, idx, shared_x), _rows(y, idx, shared_y)
-        task = loss_fn(ens(xb), _member_targets(yb, M, shared_y))
+        targets = _member_targets(yb, M, shared_y)
+        if rows is None:
+            task = loss_fn(ens(xb), targets)
+        else:
+            task = weighted_mean(rows(ens(xb), targets), weight[..., idx])
         return task, ens.architecture_penalty(config.penalty_norm, config.penalty_layers)
 
     def record(task: Tensor, pen: Tensor) -> float:
@@ -234,7 +263,8 @@ def fit_ensemble(
         return float(history.loss[-1].mean())
 
     def validate() -> Tensor:
-        history.val_loss.append(evaluate_ensemble(ens, *validation, loss=loss).cpu())
+        history.val_loss.append(
+            evaluate_ensemble(ens, *validation, loss=loss, weight=validation_weight).cpu())
         return history.val_loss[-1]
 
     def state(epoch: int) -> dict[str, Any]:

@@ -11,8 +11,16 @@ from dataclasses import replace
 import torch
 from torch import Tensor, nn
 
+from ..data import check_weight
 from ..errors import ConfigError
-from ..losses import LossFn, mean_loss, resolve_loss
+from ..losses import (
+    LossFn,
+    mean_loss,
+    resolve_loss,
+    row_losses,
+    weighted_mean,
+    weighted_mean_loss,
+)
 from ..spectral.network import SpectralNetwork
 from ._loop import EpochHooks, run_epochs
 from .config import TrainConfig
@@ -79,20 +87,34 @@ def finetune_compact(
     lr: float = 1e-3,
     seed: int = 0,
     n_iter_no_change: int | None = None,
+    sample_weight: Tensor | None = None,
+    validation_weight: Tensor | None = None,
 ) -> History:
     """Train every weight of ``model`` (a pruned compact network: the removed nodes and blocks
     do not exist, so they stay removed) with Adam, in place.
 
     The parameters with the lowest ``validation`` loss are kept, the starting ones included, so
     the result is never worse on validation than the input. ``n_iter_no_change`` stops early.
+    ``sample_weight`` and ``validation_weight`` weigh the rows as in :func:`~.trainer.fit`.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ConfigError(f"epochs must be an integer >= 0, got {epochs!r}")
     stopping = EarlyStopping(patience=n_iter_no_change, restore_best=True)
     loss_fn = resolve_loss(loss)
+    weight = check_weight(sample_weight, X.shape[0], X.device, "sample_weight")
+    val_weight = check_weight(validation_weight, validation[0].shape[0], X.device,
+                              "validation_weight")
+    rows = row_losses(loss) if weight is not None else None
+
+    def val_loss() -> float:
+        if val_weight is None:
+            return _loss(model, *validation, loss_fn)
+        model.eval()
+        return weighted_mean_loss(model, *validation, loss, val_weight)
+
     history = History(best_epoch=0)
     params = [p for p in model.parameters() if p.requires_grad]
-    start = _loss(model, *validation, loss_fn)
+    start = val_loss()
     if not params or not epochs or not math.isfinite(start):
         return history
     stopping.start(model, start)
@@ -102,14 +124,16 @@ def finetune_compact(
     no_penalty = torch.zeros((), dtype=torch.float64, device=X.device)
 
     def losses(idx: Tensor) -> tuple[Tensor, Tensor]:
-        return loss_fn(model(X[idx]), y[idx]), no_penalty
+        if rows is None:
+            return loss_fn(model(X[idx]), y[idx]), no_penalty
+        return weighted_mean(rows(model(X[idx]), y[idx]), weight[idx]), no_penalty
 
     def record(task: Tensor, _penalty: Tensor) -> float:
         history.loss.append(float(task))
         return history.loss[-1]
 
     def validate() -> float:
-        history.val_loss.append(mean_loss(model, *validation, loss_fn))
+        history.val_loss.append(val_loss())
         return history.val_loss[-1]
 
     def judged() -> None:

@@ -11,8 +11,16 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from ..data import check_weight
 from ..errors import ConfigError, DataError, ShapeError
-from ..losses import LossFn, mean_loss, resolve_loss
+from ..losses import (
+    LossFn,
+    mean_loss,
+    resolve_loss,
+    row_losses,
+    weighted_mean,
+    weighted_mean_loss,
+)
 from ._loop import EpochHooks, load_training_state, make_optimizer, run_epochs, training_state
 from .config import TrainConfig
 from .penalized import LayerActivity, Penalized
@@ -68,6 +76,8 @@ def fit(
     config: TrainConfig | None = None,
     loss: str | LossFn = "mse",
     validation: tuple[Tensor, Tensor] | None = None,
+    sample_weight: Tensor | None = None,
+    validation_weight: Tensor | None = None,
     progress: bool = False,
     callback: Callable[[int, History], None] | None = None,
     checkpoint: Callable[[dict[str, Any]], None] | None = None,
@@ -85,6 +95,11 @@ def fit(
     With ``config.restore_best`` or ``config.n_iter_no_change`` the run early-stops on the
     ``validation`` loss (see :class:`TrainConfig` and
     :class:`~sparcs.training.stopping.EarlyStopping`).
+
+    ``sample_weight`` (``(n,)``, >= 0) weighs the rows of ``X``: a batch's loss is
+    ``Σ w·loss / Σ w`` over its rows, so 0/1 weights train on a subset of the rows with the batch
+    order of all of them (how :func:`~sparcs.training.ensemble.fit_ensemble` trains the folds of
+    a cross-validation side by side). ``validation_weight`` weighs the validation rows alike.
 
     ``checkpoint(state)`` runs every ``checkpoint_every`` epochs, after the last one and when
     early stopping ends the run; on Ctrl-C (``KeyboardInterrupt``) it also receives the state of
@@ -111,6 +126,20 @@ def fit(
     if isinstance(checkpoint_every, bool) or int(checkpoint_every) < 1:
         raise ConfigError(f"checkpoint_every must be a positive integer, got {checkpoint_every}")
     loss_fn = resolve_loss(loss)
+    sample_weight = check_weight(sample_weight, X.shape[0], X.device, "sample_weight")
+    if validation_weight is not None and validation is None:
+        raise ConfigError("validation_weight weighs validation rows; pass validation=(X, y)")
+    if validation is not None:
+        validation_weight = check_weight(validation_weight, validation[0].shape[0], X.device,
+                                         "validation_weight")
+    rows = row_losses(loss) if sample_weight is not None else None
+
+    def val_loss() -> float:
+        assert validation is not None
+        if validation_weight is None:
+            return mean_loss(net, *validation, loss_fn)
+        return weighted_mean_loss(net, *validation, loss, validation_weight)
+
     optimizer = make_optimizer(net, config.lr)
     generator = torch.Generator().manual_seed(config.seed)
     history = History()
@@ -120,12 +149,15 @@ def fit(
         history = History(**copy.deepcopy(dict(resume["history"])))  # leave resume intact
     elif stopping is not None:
         net.eval()
-        stopping.start(net, mean_loss(net, *validation, loss_fn))
+        stopping.start(net, val_loss())
         history.best_epoch = 0
     activity = net.layer_activity if isinstance(net, LayerActivity) else None
 
     def losses(idx: Tensor) -> tuple[Tensor, Tensor]:
-        task = loss_fn(net(X[idx]), y[idx])
+        if rows is None:
+            task = loss_fn(net(X[idx]), y[idx])
+        else:
+            task = weighted_mean(rows(net(X[idx]), y[idx]), sample_weight[idx])
         return task, net.architecture_penalty(config.penalty_norm, config.penalty_layers)
 
     def record(task: Tensor, pen: Tensor) -> float:
@@ -136,7 +168,7 @@ def fit(
         return history.loss[-1]
 
     def validate() -> float:
-        history.val_loss.append(mean_loss(net, *validation, loss_fn))
+        history.val_loss.append(val_loss())
         return history.val_loss[-1]
 
     def judged() -> None:
