@@ -21,7 +21,7 @@ Top to bottom (a module imports only from layers below its own, and from its own
       import the other
  8    ``spectral``: the spectral network, its math and its modules
  9    the bottom, the top-level modules: ``metrics``, ``baselines``, ``preprocessing``,
-      ``data``, ``losses``, ``errors``, ``devices``, ``io``, ``progress``
+      ``data``, ``losses``, ``errors``, ``devices``, ``io``, ``progress``, ``options``
 ====  ==========================================================================================
 
 Every import counts: relative and absolute ones, lazy ones inside functions and the type-only
@@ -53,7 +53,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (  # top to bottom
     ("training", "pruning"),
     ("spectral",),
     ("metrics", "baselines", "preprocessing", "data", "losses", "errors", "devices", "io",
-     "progress"),
+     "progress", "options"),
 )
 BOTTOM = LAYERS[-1]
 LEVEL = {unit: level for level, units in enumerate(LAYERS) for unit in units}

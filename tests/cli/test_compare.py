@@ -38,8 +38,10 @@ def test_compare_on_a_csv_end_to_end(tmp_path: Path, capsys) -> None:
     assert {r["dataset"] for r in rows} == {"data"}
     assert all(r["metric"] == "r2" and r["device"] == "cpu" for r in rows)
     config = json.loads((out / "config.json").read_text())
-    assert config["seeds"] == [0, 1] and config["epochs"] == 20 and config["target"] == "target"
-    assert config["max_hidden"] == [12, 12]  # the tiny preset's value, not overridden
+    assert config["seeds"] == [0, 1] and config["target"] == "target"
+    assert config["search"]["epochs"] == 20
+    assert config["search"]["max_hidden"] == [12, 12]  # the tiny preset's value, not overridden
+    assert not {"prune_tolerance", "tolerance_kind", "seed"} & set(config["search"])
     report = (out / "report.md").read_text()
     assert "## Verdicts" in report and "![pareto](pareto.png)" in report
     # A rerun resumes: nothing left to do.
@@ -81,7 +83,7 @@ def test_bad_options_are_clear_errors(tmp_path, capsys) -> None:
     assert compare(tmp_path, str(data), "--suite", "teacher")[0] == 2
     assert "not both" in capsys.readouterr().err
     assert compare(tmp_path, "--suite", "teacher", "--tolerance", "0")[0] == 2
-    assert "tolerance must be a number > 0" in capsys.readouterr().err
+    assert "tolerance must be a finite number > 0, got 0.0" in capsys.readouterr().err
     assert compare(tmp_path, "--suite", "teacher", "--address", "1.2.3.4:6379")[0] == 2
     assert "needs --backend ray" in capsys.readouterr().err
     assert compare(tmp_path, "--suite", "teacher", "--backend", "ray", "--device", "cuda")[0] == 2

@@ -26,10 +26,10 @@ def test_unknown_option_exits_with_usage(capsys):
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (["--epochs", "0"], "epochs must be >= 1"),
-        (["--samples", "3"], "samples must be from 10 to"),
-        (["--noise", "nan"], "noise must be a finite number"),
-        (["--hidden", "0"], "hidden must hold widths >= 1"),
+        (["--epochs", "0"], "epochs must be an integer >= 1, got 0"),
+        (["--samples", "3"], "samples must be an integer from 10 to 10000000, got 3"),
+        (["--noise", "nan"], "noise must be a finite number >= 0, got nan"),
+        (["--hidden", "0"], "hidden must be a list of one or more integers >= 1, got [0]"),
         (["--hidden", "100000000,100000000"], "needs about"),  # refused before it is killed
     ],
 )

@@ -54,7 +54,7 @@ def test_invalid_setting_is_a_clear_error(
 ) -> None:
     assert main(["reproduce", "transition", "--preset", "tiny", "--samples", "0",
                  "--out", str(tmp_path / "x")]) == 2
-    assert "samples must be >= 1" in capsys.readouterr().err
+    assert "samples must be an integer >= 1, got 0" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-GPU error")

@@ -223,9 +223,9 @@ BAD_INPUTS = {
     "one test row": ("a,y\n" + _rows(12, "{i},{i}"), ["--target", "y", "--test-fraction",
                      "0.01"], "leaves 1 test row; the test metrics need at least 2"),
     "bad max-hidden": ("a,y\n" + _rows(12, "{i},{i}"), ["--target", "y", "--max-hidden", "0"],
-                       "max_hidden must hold positive integers"),
+                       "max_hidden must be a list of integers >= 1, got [0]"),
     "bad test fraction": ("a,y\n" + _rows(12, "{i},{i}"), ["--target", "y", "--test-fraction",
-                          "1.5"], "test_fraction must be in (0, 1)"),
+                          "1.5"], "test_fraction must be a finite number in (0, 1), got 1.5"),
 }
 
 
@@ -264,9 +264,10 @@ def test_unknown_option_and_bad_tolerance(capsys):
         main(["search", "x.csv", "--max-hiden", "3"])
     assert exc.value.code == 2 and "unrecognized arguments" in capsys.readouterr().err
     assert main(["search", "x.csv", "--prune-tolerance", "-1"]) == 2
-    assert "prune_tolerance must be a number > 0" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "prune_tolerance must be a finite number > 0 or None, got -1.0" in err
     assert main(["search", "x.csv", "--n-iter-no-change", "0"]) == 2
-    assert "n_iter_no_change must be a positive integer" in capsys.readouterr().err
+    assert "n_iter_no_change must be an integer >= 1 or None, got 0" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
         main(["search", "x.csv", "--epochs", "many"])
     assert exc.value.code == 2 and "invalid int value: 'many'" in capsys.readouterr().err

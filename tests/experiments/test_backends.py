@@ -118,7 +118,7 @@ def test_the_checkpoint_hook_resumes_an_interrupted_task_mid_way() -> None:
 
 def test_backend_settings_are_checked_and_give_the_threads() -> None:
     assert Backend("ray", cpus=2.5).threads == 2 and Backend(cpus=0.5).threads == 1
-    with pytest.raises(ConfigError, match="unknown backend"):
+    with pytest.raises(ConfigError, match="backend must be one of local, ray, got 'dask'"):
         Backend("dask")
     with pytest.raises(ConfigError, match="needs --backend ray"):
         Backend(address="10.0.0.1:6379")

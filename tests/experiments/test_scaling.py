@@ -51,5 +51,5 @@ def test_paper_width_and_depths(tmp_path: Path) -> None:
 def test_absurd_depth_is_refused_before_any_output(tmp_path: Path, capsys) -> None:
     out = tmp_path / "run"
     assert main(["reproduce", "scaling", "--max-layers", "100000", "--out", str(out)]) == 2
-    assert "max_layers must be <=" in capsys.readouterr().err
+    assert "max_layers must be an integer from 2 to 200, got 100000" in capsys.readouterr().err
     assert not out.exists()

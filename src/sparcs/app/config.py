@@ -6,11 +6,12 @@ settings, needs nothing of the run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..options import option
 from ..search.settings import SearchSettings
 from .tabular import CATEGORICAL_MODES
 
@@ -25,45 +26,28 @@ class SearchConfig(SearchSettings):
     plus where the data comes from and where the run goes. Fields map 1:1 to the command's flags
     (generated from them) and are saved as ``config.json`` so the run can be repeated."""
 
-    data: str = field(metadata={"help": "CSV file with a header line, or .npz with arrays X and y"})
-    target: str | None = field(
-        default=None, metadata={"help": "name of the target column (CSV only)"}
-    )
-    task: str = field(default="auto", metadata={
-        "help": "auto: classification for text or few integer values, else regression",
-        "choices": TASK_CHOICES,
-    })
-    test_fraction: float = field(
-        default=0.2, metadata={"help": "share of rows held out for the test metrics"}
-    )
-    categorical: str = field(default="error", metadata={
-        "help": "text feature columns: error or onehot encoding", "choices": CATEGORICAL_MODES,
-    })
-    dropna: bool = field(
-        default=False, metadata={"help": "drop rows with missing, NaN or infinite values"}
-    )
-    out: str | None = field(
-        default=None, metadata={"help": "output folder (default: sparcs-search-<data name>)"}
-    )
-    overwrite: bool = field(default=False, metadata={"help": "replace an existing --out folder"})
-    progress: bool = field(default=True, metadata={"help": "show a progress bar while training"})
+    data: str = option(help="CSV file with a header line, or .npz with arrays X and y", kind=str)
+    target: str | None = option(None, "name of the target column (CSV only)", kind=str,
+                                none=True)
+    task: str = option("auto", "auto: classification for text or few integer values, else "
+                       "regression", kind=str, choices=TASK_CHOICES)
+    test_fraction: float = option(0.2, "share of rows held out for the test metrics",
+                                  kind=float, low=0, high=1, low_open=True, high_open=True)
+    categorical: str = option("error", "text feature columns: error or onehot encoding",
+                              kind=str, choices=CATEGORICAL_MODES)
+    dropna: bool = option(False, "drop rows with missing, NaN or infinite values", kind=bool)
+    out: str | None = option(None, "output folder (default: sparcs-search-<data name>)",
+                             kind=str, none=True)
+    overwrite: bool = option(False, "replace an existing --out folder", kind=bool)
+    progress: bool = option(True, "show a progress bar while training", kind=bool)
 
     def __post_init__(self) -> None:
-        if self.task not in TASK_CHOICES:
-            raise ConfigError(f"unknown task {self.task!r}; use one of {', '.join(TASK_CHOICES)}")
-        if self.categorical not in CATEGORICAL_MODES:
-            raise ConfigError(
-                f"unknown categorical mode {self.categorical!r}; use "
-                f"{' or '.join(CATEGORICAL_MODES)}"
-            )
-        if not 0 < self.test_fraction < 1:
-            raise ConfigError(f"test_fraction must be in (0, 1), got {self.test_fraction}")
+        super().__post_init__()  # every field, this class's too, by its metadata
         if not self.max_hidden:
             raise ConfigError(
                 "max_hidden is empty; give the hidden widths to search, such as 200,200 (the "
                 "search itself finds out when the data needs no hidden layer)"
             )
-        super().__post_init__()  # validates the search settings
 
     @property
     def out_dir(self) -> Path:

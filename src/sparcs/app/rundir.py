@@ -38,6 +38,18 @@ def _relocate(obj: Any, old: str, new: str) -> Any:
     return obj
 
 
+def _differences(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
+    """The keys whose values differ, sorted; in nested settings as ``outer.inner``."""
+    changed = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            changed += _differences(a, b, f"{prefix}{key}.")
+        elif a != b:
+            changed.append(prefix + key)
+    return changed
+
+
 class RunDir:
     """An experiment's output folder.
 
@@ -142,10 +154,7 @@ class RunDir:
                 f"(it has no {MARKER} file), so sparcs will not replace it; choose another --out"
             )
         if saved != self.config:
-            changed = sorted(
-                k for k in set(self.config) | set(saved or {})
-                if (saved or {}).get(k) != self.config.get(k)
-            )
+            changed = _differences(saved if isinstance(saved, dict) else {}, self.config)
             raise OutputExistsError(
                 f"{self.path} holds a run with a different configuration (differs in: "
                 f"{', '.join(changed) or 'unreadable config'}); pass --overwrite to replace it "

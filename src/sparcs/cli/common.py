@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import types
-import typing
 from typing import Any
+
+from ..options import rules
 
 __all__ = ["add_dataclass_arguments", "dataclass_from_args", "parse_int_list"]
 
@@ -26,6 +26,7 @@ def _list_parser(kind: type, what: str, example: str) -> Any:
 parse_int_list = _list_parser(int, "integers", "200,200")
 parse_int_list.__doc__ = "Parse ``\"200,200\"`` into ``[200, 200]`` (an empty string gives ``[]``)."
 parse_float_list = _list_parser(float, "numbers", "0,0.5,1")
+parse_text_list = _list_parser(str.strip, "names", "a,b")
 
 
 def _none_or(parse: Any) -> Any:
@@ -38,20 +39,37 @@ def _none_or(parse: Any) -> Any:
     return parse_optional
 
 
-def _flag_type(tp: Any) -> tuple[Any, dict]:
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        parse, extra = _flag_type(args[0])
-        if type(None) in typing.get_args(tp) and parse is not None:
-            return _none_or(parse), extra
-        return parse, extra
-    if origin in (list, tuple):
-        inner = typing.get_args(tp)[0]
-        return (parse_int_list if inner is int else parse_float_list), {}
-    if tp is bool:
+def _flag_type(meta: Any) -> tuple[Any, dict]:
+    """The argparse ``type`` (None: a switch) and further options of a field's metadata."""
+    kind = meta.get("kind")
+    if kind is bool:
         return None, {"action": argparse.BooleanOptionalAction}
-    return tp, {}
+    if kind in (list, tuple):
+        items = meta.get("items")
+        parse = (parse_int_list if items is int else parse_float_list if items is float
+                 else parse_text_list)
+    else:
+        parse = kind or str
+    return (_none_or(parse) if meta.get("none") else parse), {}
+
+
+def _flag_fields(cls: type, skip: tuple[str, ...], narrow: Any = None
+                 ) -> list[tuple[dataclasses.Field, dict, tuple]]:
+    """(field, its metadata with ``narrow`` applied, the names leading to it) of every field that
+    is a flag: a nested dataclass's fields in its place, under its ``narrow`` entries; none
+    named in ``skip`` or private."""
+    found = []
+    for f in dataclasses.fields(cls):
+        if f.name in skip or f.name.startswith("_"):
+            continue
+        meta = rules(f, narrow)
+        kind = meta.get("kind")
+        if dataclasses.is_dataclass(kind):
+            found += [(g, m, (f.name, *path)) for g, m, path in
+                      _flag_fields(kind, skip, meta.get("narrow"))]
+        else:
+            found.append((f, meta, ()))
+    return found
 
 
 def add_dataclass_arguments(
@@ -61,26 +79,32 @@ def add_dataclass_arguments(
     skip: tuple[str, ...] = (),
     defaults: Any = None,
 ) -> None:
-    """Add one ``--flag`` per dataclass field (``a_b`` → ``--a-b``) with the help, ``choices``
-    and ``metavar`` of the field's metadata. Only flags given on the command line set their
-    attribute (see :func:`dataclass_from_args`), so a preset's values stay unless overridden.
-    With ``defaults`` (an instance), the help shows its values as the defaults. An optional
-    field (``X | None``) reads ``none`` as None."""
-    hints = typing.get_type_hints(cls)
-    for f in dataclasses.fields(cls):
-        if f.name in skip or f.name.startswith("_"):
-            continue
-        flag_type, extra = _flag_type(hints[f.name])
+    """Add one ``--flag`` per dataclass field (``a_b`` → ``--a-b``) with the help, ``choices``,
+    ``metavar`` and type of the field's metadata (see :mod:`sparcs.options`); the fields of a
+    nested settings dataclass are flags of their own (under the nesting field's ``narrow``
+    entries). Only flags given on the command line set their attribute (see
+    :func:`dataclass_from_args`), so a preset's values stay unless overridden. With
+    ``defaults`` (an instance), the help shows its values as the defaults. An optional field
+    reads ``none`` as None. ``skip`` names fields (nested ones too) that get no flag."""
+    for f, meta, path in _flag_fields(cls, skip):
+        flag_type, extra = _flag_type(meta)
         kwargs: dict[str, Any] = {"default": argparse.SUPPRESS, "dest": f.name, **extra}
         if flag_type is not None:
             kwargs["type"] = flag_type
         for key in ("choices", "metavar"):
-            if key in f.metadata:
-                kwargs[key] = f.metadata[key]
-        help_text = f.metadata.get("help", "").replace("%", "%%")
-        if defaults is not None and getattr(defaults, f.name) is not None:
-            help_text += f" (default: {_shown(getattr(defaults, f.name))})"
+            if key in meta:
+                kwargs[key] = meta[key]
+        help_text = meta.get("help", "").replace("%", "%%")
+        default = _value(defaults, (*path, f.name)) if defaults is not None else None
+        if default is not None:
+            help_text += f" (default: {_shown(default)})"
         parser.add_argument(f"--{f.name.replace('_', '-')}", help=help_text or None, **kwargs)
+
+
+def _value(obj: Any, path: tuple[str, ...]) -> Any:
+    for name in path:
+        obj = getattr(obj, name)
+    return obj
 
 
 def _shown(value: Any) -> str:
@@ -93,8 +117,20 @@ def _shown(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def dataclass_from_args(cls: type, base: Any, args: argparse.Namespace) -> Any:
-    """``base`` with every field that was given on the command line replaced."""
+def dataclass_from_args(cls: type, base: Any, args: argparse.Namespace, *,
+                        skip: tuple[str, ...] = ()) -> Any:
+    """``base`` with every field that was given on the command line replaced (a nested
+    dataclass's fields in the nested instance); ``skip`` names fields to leave as they are."""
     given = vars(args)
-    changes = {f.name: given[f.name] for f in dataclasses.fields(cls) if f.name in given}
-    return dataclasses.replace(base, **changes)
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        kind = f.metadata.get("kind")
+        if f.name in skip:
+            continue
+        if dataclasses.is_dataclass(kind):
+            inner = dataclass_from_args(kind, getattr(base, f.name), args, skip=skip)
+            if inner is not getattr(base, f.name):
+                changes[f.name] = inner
+        elif f.name in given:
+            changes[f.name] = given[f.name]
+    return dataclasses.replace(base, **changes) if changes else base

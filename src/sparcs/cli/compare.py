@@ -1,14 +1,15 @@
 """``sparcs compare [DATA] --suite teacher|sklearn``: architecture-search methods head to head.
 
-Every setting of :class:`~sparcs.experiments.compare.CompareSettings` is a flag; a preset gives
-the defaults and flags override single ones. Re-running into the same ``--out`` resumes
-(only missing trials run), refuses (different settings) or, with ``--overwrite``, starts again.
+Every setting of :class:`~sparcs.experiments.compare.CompareSettings` is a flag, and so is every
+setting of the budget it contains (a :class:`~sparcs.search.settings.SearchSettings`) but those
+each trial sets (``PER_TRIAL``). A preset gives the defaults and flags override single ones.
+Re-running into the same ``--out`` resumes (only missing trials run), refuses (different
+settings) or, with ``--overwrite``, starts again.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from pathlib import Path
 
 from ..errors import ConfigError
@@ -16,10 +17,13 @@ from ..experiments.backends import BACKENDS, Backend
 from ..experiments.compare import METHOD_NAMES, PRESETS, SUITES, preset, run_compare
 from ..experiments.compare.methods import variants
 from ..experiments.compare.report import aggregate, verdicts
-from ..experiments.compare.settings import CompareSettings
-from .common import add_dataclass_arguments
+from ..experiments.compare.settings import PER_TRIAL, CompareSettings
+from .common import add_dataclass_arguments, dataclass_from_args
 
 __all__ = ["add_parser", "run"]
+
+# Settings with an argument of their own (DATA, --suite, --methods), not a generated flag.
+NOT_FLAGS = ("data", "suite", "methods")
 
 EXAMPLES = """examples:
   sparcs compare --suite teacher --preset quick
@@ -69,21 +73,19 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str, help_text: str
     settings = p.add_argument_group("settings (default: the preset's value)")
     settings.add_argument("--suite", choices=SUITES, default=None,
                           help="built-in problems instead of DATA")
-    add_dataclass_arguments(settings, CompareSettings, skip=("data", "suite", "methods"))
+    add_dataclass_arguments(settings, CompareSettings, skip=(*NOT_FLAGS, *PER_TRIAL))
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    given = {
-        f.name: getattr(args, f.name) for f in dataclasses.fields(CompareSettings)
-        if getattr(args, f.name, None) is not None
-    }
     if args.data is not None and args.suite is not None:
         raise ConfigError("give either DATA or --suite, not both")
     if args.data is None and args.suite is None:
         raise ConfigError("nothing to compare on: give a data file (DATA --target COLUMN) or "
                           f"--suite {'|'.join(SUITES)}")
-    settings = preset(args.preset, **given)
+    chosen = {"methods": args.methods} if args.methods is not None else {}
+    base = preset(args.preset, data=args.data, suite=args.suite, **chosen)
+    settings = dataclass_from_args(CompareSettings, base, args, skip=NOT_FLAGS)
     name = args.suite or Path(args.data).stem
     out = args.out or Path("runs") / f"compare-{name}-{args.preset}"
     backend = Backend(args.backend, address=args.address, cpus=args.cpus_per_trial,

@@ -22,12 +22,12 @@ the same seeded computation again would raise again.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Container, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigError
+from ..options import option, validate
 
 __all__ = ["BACKENDS", "Backend", "TaskOutcome", "connect", "run_tasks"]
 
@@ -42,21 +42,16 @@ class Backend:
     """How to run tasks. ``address`` is a Ray cluster's address (None: start or join a local
     one); ``cpus``/``gpus`` are what each Ray task declares (the local backend ignores them)."""
 
-    name: str = "local"
-    address: str | None = None
-    cpus: float = 1.0
-    gpus: float = 0.0
-    max_retries: int = 2
+    name: str = option("local", "where tasks run", kind=str, choices=BACKENDS, label="backend")
+    address: str | None = option(None, "the Ray cluster to join", kind=str, none=True)
+    cpus: float = option(1.0, "CPUs each Ray task declares", kind=float, low=0, low_open=True,
+                         label="CPUs per task")
+    gpus: float = option(0.0, "GPUs each Ray task declares", kind=float, low=0,
+                         label="GPUs per task")
+    max_retries: int = option(2, "retries of a Ray task whose worker died", kind=int, low=0)
 
     def __post_init__(self) -> None:
-        if self.name not in BACKENDS:
-            raise ConfigError(f"unknown backend {self.name!r}; use {' or '.join(BACKENDS)}")
-        if not (self.cpus > 0 and math.isfinite(self.cpus)):
-            raise ConfigError(f"CPUs per task must be > 0, got {self.cpus}")
-        if not (self.gpus >= 0 and math.isfinite(self.gpus)):
-            raise ConfigError(f"GPUs per task must be >= 0, got {self.gpus}")
-        if self.max_retries < 0:
-            raise ConfigError(f"max_retries must be >= 0, got {self.max_retries}")
+        validate(self)
         if self.address is not None and self.name != "ray":
             raise ConfigError("--address names a Ray cluster; it needs --backend ray")
 

@@ -6,17 +6,16 @@ leaves a perceptron; on the non-linear target hidden layers are recruited.
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
 
 from ..devices import check_training_memory
-from ..errors import ConfigError
+from ..options import option, seed_option, validate
 from ..pruning.spectral_prune import prune
 from ..spectral.network import SpectralNetwork
-from ..training.config import MAX_SEED, TrainConfig
+from ..training.config import TrainConfig, batch_option, epochs_option, lr_option, penalty_option
 from ..training.trainer import fit
 
 __all__ = ["DemoConfig", "TARGETS", "run_demo"]
@@ -44,33 +43,24 @@ MAX_SAMPLES = 10_000_000
 class DemoConfig:
     """Settings of ``sparcs demo``; each field is a command-line flag."""
 
-    samples: int = 4000
-    noise: float = 0.05
-    hidden: list[int] = field(default_factory=lambda: [32, 32])
-    epochs: int = 40
-    batch_size: int = 64
-    lr: float = 3e-3
-    penalty: float = 1e-3
-    tolerance: float = 0.05
-    seed: int = 0
+    samples: int = option(4000, "points: four fifths train, one fifth validates the pruning",
+                          kind=int, low=10, high=MAX_SAMPLES)
+    noise: float = option(0.05, "standard deviation of the noise added to the targets",
+                          kind=float, low=0)
+    hidden: list[int] = option(default_factory=lambda: [32, 32],
+                               help="hidden widths of the maximal network", kind=list,
+                               items=int, low=1, min_items=1, metavar="W,W")
+    # The demo reports the last epoch's training loss, so it needs at least one epoch.
+    epochs: int = epochs_option(40, low=1)
+    batch_size: int = batch_option(64)
+    lr: float = lr_option(3e-3)
+    penalty: float = penalty_option(1e-3)
+    tolerance: float = option(0.05, "pruning tolerance: the allowed relative increase of the "
+                              "validation loss (0.05 = 5%)", kind=float, low=0, low_open=True)
+    seed: int = seed_option("seed of the data, the initialization and the batch order")
 
     def __post_init__(self) -> None:
-        # One fifth of the samples validates the pruning; both parts need rows.
-        if not 10 <= self.samples <= MAX_SAMPLES:
-            raise ConfigError(f"samples must be from 10 to {MAX_SAMPLES:,}, got {self.samples}")
-        # The demo reports the last epoch's training loss, so it needs at least one epoch.
-        if self.epochs < 1:
-            raise ConfigError(f"epochs must be >= 1 for the demo, got {self.epochs}")
-        if not (self.noise >= 0 and math.isfinite(self.noise)):
-            raise ConfigError(f"noise must be a finite number >= 0, got {self.noise}")
-        if not (self.tolerance > 0 and math.isfinite(self.tolerance)):
-            raise ConfigError(f"tolerance must be a finite number > 0, got {self.tolerance}")
-        if not 0 <= self.seed <= MAX_SEED:
-            raise ConfigError(f"seed must be an integer from 0 to {MAX_SEED}, got {self.seed}")
-        TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
-                    penalty=self.penalty, seed=self.seed)  # validates them before any work
-        if not self.hidden or any(int(w) < 1 for w in self.hidden):
-            raise ConfigError(f"hidden must hold widths >= 1, got {self.hidden}")
+        validate(self)
         # A huge width would be killed by the system mid-run, with no message.
         check_training_memory([4, *self.hidden, 1], self.batch_size, self.samples, "cpu")
 

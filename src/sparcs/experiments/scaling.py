@@ -7,7 +7,7 @@ plain MLP. The counts are checked against :class:`sparcs.SpectralNetwork`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -16,6 +16,7 @@ from ..app.markdown import Report
 from ..app.rundir import RunDir
 from ..errors import ConfigError
 from ..io import write_csv
+from ..options import option, seed_option, validate
 from ..spectral.network import SpectralNetwork
 
 __all__ = ["Config", "PRESETS", "run", "parameter_counts"]
@@ -28,21 +29,18 @@ MAX_LAYERS = 200
 class Config:
     """Settings of the ``scaling`` experiment (at most :data:`MAX_LAYERS` layers)."""
 
-    width: int = field(default=100, metadata={"help": "nodes per layer"})
-    min_layers: int = field(default=2, metadata={"help": "fewest layers (input and output count)"})
-    max_layers: int = field(default=11, metadata={"help": "most layers"})
-    seed: int = field(default=0, metadata={"help": "unused: the counts are deterministic"})
+    width: int = option(100, "nodes per layer", kind=int, low=1)
+    min_layers: int = option(2, "fewest layers (input and output count)", kind=int, low=2,
+                             high=MAX_LAYERS)
+    # The counts take O(L²) per depth, so a typo such as 100000 would hang without output.
+    max_layers: int = option(11, "most layers", kind=int, low=2, high=MAX_LAYERS)
+    seed: int = seed_option("unused: the counts are deterministic")
 
     def __post_init__(self) -> None:
-        if self.width < 1:
-            raise ConfigError(f"width must be >= 1, got {self.width}")
-        if not 2 <= self.min_layers <= self.max_layers:
-            raise ConfigError(
-                f"need 2 <= min_layers <= max_layers, got {self.min_layers} and {self.max_layers}"
-            )
-        # The counts take O(L²) per depth, so a typo such as 100000 would hang without output.
-        if self.max_layers > MAX_LAYERS:
-            raise ConfigError(f"max_layers must be <= {MAX_LAYERS}, got {self.max_layers}")
+        validate(self)
+        if self.min_layers > self.max_layers:
+            raise ConfigError(f"min_layers must be at most max_layers, got {self.min_layers} "
+                              f"and {self.max_layers}")
 
 
 PRESETS: dict[str, Config] = {

@@ -22,7 +22,7 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, TypedDict
@@ -34,10 +34,11 @@ from ..app.markdown import Report
 from ..app.rundir import RunDir
 from ..errors import ConfigError, SparcsError
 from ..io import write_csv
+from ..options import option, seed_option, validate
 from ..pruning.paths import path_strength_from
 from ..spectral.ensemble import SpectralEnsemble
 from ..spectral.network import SpectralNetwork
-from ..training.config import MAX_SEED, TrainConfig
+from ..training.config import TrainConfig, batch_option, epochs_option, lr_option, penalty_option
 from ..training.ensemble import evaluate_ensemble, fit_ensemble
 from .backends import Backend, connect, run_tasks
 
@@ -67,42 +68,27 @@ def _paper_alphas() -> list[float]:
 class Config:
     """Settings of the ``transition`` experiment (each field is a ``--flag``)."""
 
-    alphas: list[float] = field(
-        default_factory=_paper_alphas, metadata={"help": "α values, e.g. 0,0.25,0.5,0.75,1"}
+    alphas: list[float] = option(
+        default_factory=_paper_alphas, help="α values, e.g. 0,0.25,0.5,0.75,1",
+        kind=list, items=float, min_items=1,
     )
-    betas: list[float] = field(
-        default_factory=lambda: [5.0, 1000.0], metadata={"help": "β values (sharpness)"}
+    betas: list[float] = option(
+        default_factory=lambda: [5.0, 1000.0], help="β values (sharpness)",
+        kind=list, items=float, min_items=1,
     )
-    samples: int = field(default=100, metadata={"help": "independent initializations per cell"})
-    points: int = field(default=10_000, metadata={"help": "training points per sample"})
-    hidden: int = field(default=300, metadata={"help": "hidden width"})
-    epochs: int = field(default=300, metadata={"help": "training epochs"})
-    batch_size: int = field(default=100, metadata={"help": "minibatch size"})
-    lr: float = field(default=1e-3, metadata={"help": "Adam learning rate"})
-    penalty: float = field(default=1e-4, metadata={"help": "c in c(‖λ_0‖₂ + ‖λ_1‖₂)"})
-    chunk_models: int = field(
-        default=0, metadata={"help": "models trained together (0: all at once)"}
-    )
-    checkpoint_every: int = field(default=10, metadata={"help": "epochs between checkpoints"})
-    seed: int = field(default=0, metadata={"help": "seed of inits, data and batch order"})
+    samples: int = option(100, "independent initializations per cell", kind=int, low=1)
+    points: int = option(10_000, "training points per sample", kind=int, low=1)
+    hidden: int = option(300, "hidden width", kind=int, low=1)
+    epochs: int = epochs_option(300, low=1)
+    batch_size: int = batch_option(100)
+    lr: float = lr_option(1e-3)
+    penalty: float = penalty_option(1e-4, "c in c(‖λ_0‖₂ + ‖λ_1‖₂)")
+    chunk_models: int = option(0, "models trained together (0: all at once)", kind=int, low=0)
+    checkpoint_every: int = option(10, "epochs between checkpoints", kind=int, low=1)
+    seed: int = seed_option("seed of inits, data and batch order")
 
     def __post_init__(self) -> None:
-        for name in ("samples", "points", "hidden", "epochs", "batch_size", "checkpoint_every"):
-            if int(getattr(self, name)) < 1:
-                raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.chunk_models < 0:
-            raise ConfigError(f"chunk_models must be >= 0, got {self.chunk_models}")
-        if not self.alphas or not self.betas:
-            raise ConfigError("alphas and betas need at least one value each")
-        if any(not math.isfinite(v) for v in (*self.alphas, *self.betas)):
-            raise ConfigError("alphas and betas must be finite numbers")
-        if not (0 < self.lr < math.inf and 0 <= self.penalty < math.inf):
-            raise ConfigError(
-                f"lr must be a finite number > 0 and penalty a finite number >= 0, got lr "
-                f"{self.lr:g} and penalty {self.penalty:g}"
-            )
-        if not 0 <= self.seed <= MAX_SEED:
-            raise ConfigError(f"seed must be an integer from 0 to {MAX_SEED}, got {self.seed}")
+        validate(self)
 
     @property
     def num_models(self) -> int:

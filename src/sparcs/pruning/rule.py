@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import ConfigError
+from ..options import option, validate
 
 __all__ = ["DEFAULT_RULE", "PruningRule"]
 
@@ -35,23 +35,19 @@ class PruningRule:
         prune_inputs: input features may be removed (``structured_prune(prune_inputs=...)``).
     """
 
-    rounds: int = 3
-    min_shrink: float = 0.1
-    epochs_divisor: int = 5
-    min_round_epochs: int = 1
-    rescore_rounds: int = 12
-    fold_means: bool = True
-    prune_inputs: bool = False
+    rounds: int = option(3, "fine-tune-and-prune-again rounds", kind=int, low=0)
+    min_shrink: float = option(0.1, "share of the parameters a round must remove", kind=float,
+                               low=0, high=1, high_open=True)
+    epochs_divisor: int = option(5, "fine-tuning budget per round: finetune_epochs // this",
+                                 kind=int, low=1)
+    min_round_epochs: int = option(1, "fewest fine-tuning epochs per round", kind=int, low=0)
+    rescore_rounds: int = option(12, "rounds of fresh scores per structured pruning", kind=int,
+                                 low=0)
+    fold_means: bool = option(True, "replace removed nodes by their validation mean", kind=bool)
+    prune_inputs: bool = option(False, "input features may be removed", kind=bool)
 
     def __post_init__(self) -> None:
-        for name in ("rounds", "epochs_divisor", "min_round_epochs", "rescore_rounds"):
-            value = getattr(self, name)
-            low = 1 if name == "epochs_divisor" else 0
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}")
-        share = self.min_shrink
-        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share < 1:
-            raise ConfigError(f"min_shrink must be a number in [0, 1), got {share!r}")
+        validate(self)
 
     def round_epochs(self, finetune_epochs: int) -> int:
         """Fine-tuning epochs per round for a fine-tuning budget of ``finetune_epochs``."""

@@ -3,36 +3,16 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import Field, asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-import numpy as np
-
 from ..errors import ConfigError
-from ..training.config import MAX_SEED, TrainConfig
+from ..options import MAX_SEED, option, seed_option, validate
+from ..training.config import TrainConfig, batch_option, epochs_option, lr_option, penalty_option
 
 __all__ = ["TOLERANCE_KINDS", "SearchSettings"]
 
-
-def _listed(value: Any) -> Any:
-    """A single number as a one-element tuple; anything else as it is."""
-    return (value,) if isinstance(value, int | float | np.number) else value
-
-
-def _numbers(value: Any, kind: type, name: str, what: str) -> tuple:
-    """``value`` (one number or an iterable of them) as a tuple of ``kind``."""
-    try:
-        return tuple(kind(v) for v in _listed(value))
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a list of {what}, got {value!r}") from None
-
 TOLERANCE_KINDS = ("loss", "metric")
-
-
-def _setting(default: Any, help_text: str, **flag: Any) -> Field:
-    """A field with its command-line help (and argparse options such as ``choices``)."""
-    return field(default=default, metadata={"help": help_text, **flag})
 
 
 @dataclass
@@ -62,133 +42,76 @@ class SearchSettings:
     (``validation_fraction=0``).
     """
 
-    max_hidden: tuple[int, ...] = _setting(
+    max_hidden: tuple[int, ...] = option(
         (200, 200), "hidden widths of the maximal architecture the search starts from",
-        metavar="W,W",
+        kind=tuple, items=int, low=1, metavar="W,W",
     )
-    penalty: float = _setting(1e-4, "eigenvalue penalty c in loss + c · Σ_k ‖λ_k‖_p")
-    penalty_norm: float = _setting(2.0, "p of the penalty norm: 2 (the paper's) or 1",
-                                   choices=(1.0, 2.0))
-    epochs: int = _setting(200, "training epochs")
-    batch_size: int = _setting(256, "minibatch size")
-    lr: float = _setting(3e-3, "Adam learning rate")
-    prune_tolerance: float | None = _setting(
+    penalty: float = penalty_option(1e-4, "eigenvalue penalty c in loss + c · Σ_k ‖λ_k‖_p")
+    penalty_norm: float = option(2.0, "p of the penalty norm: 2 (the paper's) or 1",
+                                 kind=float, choices=(1.0, 2.0))
+    epochs: int = epochs_option(200)
+    batch_size: int = batch_option(256)
+    lr: float = lr_option(3e-3)
+    prune_tolerance: float | None = option(
         0.01, "how far pruning may fall behind the trained network on validation (see "
-        "tolerance_kind); none: no pruning", metavar="TOL",
+        "tolerance_kind); none: no pruning", kind=float, low=0, low_open=True, none=True,
+        metavar="TOL",
     )
-    tolerance_kind: str = _setting(
+    tolerance_kind: str = option(
         "metric", "loss: TOL is a relative increase of the validation loss (0.05 = 5 %); "
-        "metric: an absolute drop of the validation R² or accuracy", choices=TOLERANCE_KINDS,
+        "metric: an absolute drop of the validation R² or accuracy", kind=str,
+        choices=TOLERANCE_KINDS,
     )
-    prune_structure: bool = _setting(
+    prune_structure: bool = option(
         True, "after eigenvalue pruning, remove hidden nodes, skip blocks and whole layers by "
-        "their measured contribution"
+        "their measured contribution", kind=bool,
     )
-    validation_fraction: float = _setting(
-        0.1, "share of the training rows held out to choose the pruning and to early-stop on"
+    validation_fraction: float = option(
+        0.1, "share of the training rows held out to choose the pruning and to early-stop on",
+        kind=float, low=0, high=1, high_open=True,
     )
-    early_stopping: bool = _setting(
-        True, "keep the epoch with the lowest validation loss"
+    early_stopping: bool = option(
+        True, "keep the epoch with the lowest validation loss", kind=bool,
     )
-    n_iter_no_change: int | None = _setting(
+    n_iter_no_change: int | None = option(
         10, "with early stopping, stop after N epochs without improvement; none: run every "
-        "epoch", metavar="N",
+        "epoch", kind=int, low=1, none=True, metavar="N",
     )
-    recruit_steps: int = _setting(
+    recruit_steps: int = option(
         300, "optimizer steps before early stopping judges the run, while the hidden layers "
-        "switch on", metavar="N",
+        "switch on", kind=int, low=0, metavar="N",
     )
-    path_penalties: tuple[float, ...] = _setting(
+    path_penalties: tuple[float, ...] = option(
         (), "a regularization path: penalties c trained side by side as one batched ensemble; "
         "the smallest pruned model within the tolerance of the best one wins (empty: penalty "
-        "alone)", metavar="C,C",
+        "alone)", kind=tuple, items=float, low=0, max_items=100, metavar="C,C",
     )
-    path_seeds: int = _setting(
+    path_seeds: int = option(
         1, "starting points per penalty on the path (seeds seed, seed+1, ...): more than one "
-        "removes the luck of one initialization", metavar="N",
+        "removes the luck of one initialization", kind=int, low=1, high=1000, metavar="N",
     )
-    linear_floor: bool = _setting(
+    linear_floor: bool = option(
         True, "also fit ridge regression (alpha 1) or L2 logistic regression (C 1) on the "
         "training rows and keep it where it is within the tolerance and no larger than the "
-        "pruned network"
+        "pruned network", kind=bool,
     )
-    finetune_epochs: int = _setting(
+    finetune_epochs: int = option(
         20, "epochs of training the pruned compact model, keeping the epoch (the start "
-        "included) that is best on validation", metavar="N",
+        "included) that is best on validation", kind=int, low=0, metavar="N",
     )
-    standardize: bool = _setting(
-        True, "standardize inputs and regression targets (predictions are mapped back)"
+    standardize: bool = option(
+        True, "standardize inputs and regression targets (predictions are mapped back)",
+        kind=bool,
     )
-    device: str = _setting("auto", "where to train: auto (CUDA when available), cpu, cuda or "
-                           "cuda:N; prediction runs on the CPU")
-    seed: int = _setting(0, "seed of the initialization, batch order and data splits")
+    device: str = option("auto", "where to train: auto (CUDA when available), cpu, cuda or "
+                         "cuda:N; prediction runs on the CPU", kind=str)
+    seed: int = seed_option("seed of the initialization, batch order and data splits")
 
     def __post_init__(self) -> None:
-        widths = _numbers(self.max_hidden, int, "max_hidden", "positive integers")
-        if any(w <= 0 for w in widths) or any(
-            w != h for w, h in zip(widths, _listed(self.max_hidden), strict=True)
-        ):
-            raise ConfigError(f"max_hidden must hold positive integers, got {self.max_hidden!r}")
-        self.max_hidden = widths
-        if self.prune_tolerance is not None and not (
-            isinstance(self.prune_tolerance, int | float)
-            and self.prune_tolerance > 0
-            and math.isfinite(self.prune_tolerance)
-        ):
-            raise ConfigError(
-                f"prune_tolerance must be a number > 0 (0.05 = 5 %) or None (no pruning), "
-                f"got {self.prune_tolerance!r}"
-            )
-        penalties = _numbers(self.path_penalties, float, "path_penalties", "numbers >= 0")
-        if any(isinstance(c, bool) for c in _listed(self.path_penalties)) or not all(
-            c >= 0 and math.isfinite(c) for c in penalties
-        ):
-            raise ConfigError(
-                f"path_penalties must hold finite numbers >= 0, got {self.path_penalties!r}"
-            )
-        if len(penalties) > 100:
-            raise ConfigError(f"path_penalties holds {len(penalties)} values; use at most 100")
-        self.path_penalties = penalties
-        if isinstance(self.path_seeds, bool) or not (
-            isinstance(self.path_seeds, int | np.integer) and 1 <= self.path_seeds <= 1000
-        ):
-            raise ConfigError(f"path_seeds must be an integer from 1 to 1000, got "
-                              f"{self.path_seeds!r}")
-        if self.tolerance_kind not in TOLERANCE_KINDS:
-            raise ConfigError(
-                f"tolerance_kind must be one of {', '.join(TOLERANCE_KINDS)}, "
-                f"got {self.tolerance_kind!r}"
-            )
-        for name in ("prune_structure", "linear_floor"):
-            if not isinstance(getattr(self, name), bool | np.bool_):
-                raise ConfigError(f"{name} must be True or False, got {getattr(self, name)!r}")
-        if isinstance(self.recruit_steps, bool) or not (
-            isinstance(self.recruit_steps, int | np.integer) and self.recruit_steps >= 0
-        ):
-            raise ConfigError(f"recruit_steps must be an integer >= 0, got {self.recruit_steps!r}")
-        if not 0 <= self.validation_fraction < 1:
-            raise ConfigError(
-                f"validation_fraction must be in [0, 1), got {self.validation_fraction}"
-            )
-        if isinstance(self.finetune_epochs, bool) or not (
-            isinstance(self.finetune_epochs, int | np.integer) and self.finetune_epochs >= 0
-        ):
-            raise ConfigError(
-                f"finetune_epochs must be an integer >= 0, got {self.finetune_epochs!r}"
-            )
-        for name in ("epochs", "batch_size"):  # train_config's int() would truncate 2.5
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer):
-                raise ConfigError(f"{name} must be an integer, got {value!r}")
-        # numpy's generators (the data splits) refuse negative seeds with a bare ValueError, and
-        # torch's overflow past 2**63.
-        if isinstance(self.seed, bool) or not (
-            isinstance(self.seed, int | np.integer) and 0 <= self.seed <= MAX_SEED
-        ):
-            raise ConfigError(f"seed must be an integer from 0 to {MAX_SEED}, got {self.seed!r}")
-        self.train_config()  # validates epochs, batch_size, lr, penalty, n_iter_no_change
+        validate(self)
         if self.seed + int(self.path_seeds) - 1 > MAX_SEED:
-            raise ConfigError(f"seed + path_seeds - 1 must be at most {MAX_SEED}")
+            raise ConfigError(f"seed + path_seeds - 1 must be at most {MAX_SEED}, got "
+                              f"{self.seed} + {self.path_seeds} - 1")
 
     def path(self) -> list[tuple[float, int]]:
         """The (penalty, seed) pairs the search trains: one pair without a path."""

@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
+from typing import Any
 
-import numpy as np
+from ..options import MAX_SEED, option, seed_option, validate
 
-from ..errors import ConfigError
+__all__ = [
+    "MAX_SEED", "TrainConfig", "batch_option", "epochs_option", "lr_option",
+    "penalty_option",
+]
 
-__all__ = ["MAX_SEED", "TrainConfig"]
+
+# The fields every training's settings have, with their rules stated once (the defaults and
+# help texts differ between the experiments and the search).
+def epochs_option(default: int, help: str = "training epochs", *, low: int = 0) -> Any:
+    """Training epochs: an integer >= ``low``."""
+    return option(default, help, kind=int, low=low)
 
 
-# Seeds are 32-bit, as in numpy: experiments derive further seeds from them without overflow.
-MAX_SEED = 2**32 - 1
+def batch_option(default: int, help: str = "minibatch size") -> Any:
+    """A minibatch size: an integer >= 1."""
+    return option(default, help, kind=int, low=1)
+
+
+def lr_option(default: float, help: str = "Adam learning rate") -> Any:
+    """A learning rate: a finite number > 0."""
+    return option(default, help, kind=float, low=0, low_open=True)
+
+
+def penalty_option(default: float, help: str = "eigenvalue penalty c") -> Any:
+    """A penalty weight: a finite number >= 0."""
+    return option(default, help, kind=float, low=0)
 
 
 @dataclass
@@ -33,48 +52,26 @@ class TrainConfig:
     network.
     """
 
-    epochs: int = 100
-    batch_size: int = 128
-    lr: float = 1e-3
-    penalty: float = 1e-4
-    penalty_norm: float = 2.0
-    penalty_layers: list[int] | None = None
-    drop_last: bool = False
-    seed: int = 0
-    restore_best: bool = False
-    n_iter_no_change: int | None = None
-    min_epochs: int = 0
+    epochs: int = epochs_option(100)
+    batch_size: int = batch_option(128)
+    lr: float = lr_option(1e-3)
+    penalty: float = penalty_option(1e-4)
+    penalty_norm: float = option(2.0, "p of the penalty norm", kind=float, choices=(1.0, 2.0))
+    penalty_layers: list[int] | None = option(
+        None, "layers whose eigenvalues are penalized (None: all but the output)",
+        kind=list, items=int, none=True,
+    )
+    drop_last: bool = option(False, "drop the last, incomplete minibatch", kind=bool)
+    seed: int = seed_option("seed of the batch order")
+    restore_best: bool = option(False, "keep the epoch with the lowest validation loss",
+                                kind=bool)
+    n_iter_no_change: int | None = option(
+        None, "stop after N epochs without improvement (None: never)", kind=int, low=1, none=True,
+    )
+    min_epochs: int = option(0, "epochs before early stopping judges the run", kind=int, low=0)
 
     def __post_init__(self) -> None:
-        # Integers only: 2.5 epochs would fail deep inside fit(), and int() would truncate.
-        for name in ("epochs", "batch_size", "seed", "min_epochs"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer):
-                raise ConfigError(f"{name} must be an integer, got {value!r}")
-        for name in ("lr", "penalty", "penalty_norm"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-                raise ConfigError(f"{name} must be a number, got {value!r}")
-        if self.epochs < 0:
-            raise ConfigError(f"epochs must be >= 0, got {self.epochs}")
-        if not 0 <= self.seed <= MAX_SEED:  # torch's generators overflow past 2**63
-            raise ConfigError(f"seed must be an integer from 0 to {MAX_SEED}, got {self.seed}")
-        if self.min_epochs < 0:
-            raise ConfigError(f"min_epochs must be >= 0, got {self.min_epochs}")
-        if self.batch_size <= 0:
-            raise ConfigError(f"batch_size must be positive, got {self.batch_size}")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise ConfigError(f"lr must be a positive number, got {self.lr}")
-        if not (self.penalty >= 0 and math.isfinite(self.penalty)):
-            raise ConfigError(f"penalty must be >= 0, got {self.penalty}")
-        if self.penalty_norm not in (1, 2, 1.0, 2.0):
-            raise ConfigError(f"penalty_norm must be 1 or 2, got {self.penalty_norm}")
-        if self.n_iter_no_change is not None and (
-            isinstance(self.n_iter_no_change, bool) or int(self.n_iter_no_change) < 1
-        ):
-            raise ConfigError(
-                f"n_iter_no_change must be a positive integer or None, got {self.n_iter_no_change}"
-            )
+        validate(self)
 
     def to_dict(self) -> dict:
         return asdict(self)

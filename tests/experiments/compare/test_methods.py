@@ -58,7 +58,7 @@ def test_every_method_record_is_consistent(monkeypatch: pytest.MonkeyPatch) -> N
             assert installs & set(extras[extra]), (method.name, extras[extra])
             assert installs & set(extras["dev"]) and installs & set(extras["all"]), method.name
     s = settings(epochs=2, finetune_epochs=1, trials=2)
-    split = teacher(1).split(0, s.test_fraction, s.validation_fraction)
+    split = teacher(1).split(0, s.test_fraction, s.search.validation_fraction)
     for method in REGISTRY:
         assert [o.method for o in method(split, s, CPU)] == list(method.variants), method.name
 
@@ -110,7 +110,7 @@ def test_direct_start_is_a_perceptron_with_small_hidden_blocks() -> None:
 
 def test_direct_compacts_to_its_live_nodes_exactly() -> None:
     s = settings()
-    split = teacher(1).split(0, s.test_fraction, s.validation_fraction)
+    split = teacher(1).split(0, s.test_fraction, s.search.validation_fraction)
     (outcome,) = run_direct(split, s, CPU)
     kept = outcome.details["kept_nodes"]
     assert outcome.size.hidden_widths == [len(kept[i]) for i in sorted(kept)]
@@ -122,10 +122,10 @@ def test_direct_compacts_to_its_live_nodes_exactly() -> None:
 
 def test_pruning_keeps_the_tolerance_and_removed_nodes_do_nothing() -> None:
     s = settings(epochs=20)
-    split = teacher(1).split(0, s.test_fraction, s.validation_fraction)
+    split = teacher(1).split(0, s.test_fraction, s.search.validation_fraction)
     net = DenseNet([split.problem.X.shape[1], 12, 12, 1], skips=True, start="perceptron",
                    seed=0, group_penalty=True)
-    train(net, split, s, CPU, lr=1e-2, penalty=s.group_penalty, seed=0)
+    train(net, split, s.search, CPU, lr=1e-2, penalty=s.group_penalty, seed=0)
     pruned = prune_nodes(net, split, 0.1, CPU)
     assert pruned.loss <= pruned.base_loss * 1.1
     assert pruned.loss == pytest.approx(validation_loss(net, split, CPU))
@@ -142,14 +142,14 @@ def test_pruning_keeps_the_tolerance_and_removed_nodes_do_nothing() -> None:
 
 def test_mlp_prune_never_keeps_a_node_it_reports_removed() -> None:
     s = settings(epochs=15)
-    split = teacher(1).split(1, s.test_fraction, s.validation_fraction)
+    split = teacher(1).split(1, s.test_fraction, s.search.validation_fraction)
     outcome, full = run_mlp_prune(split, s, CPU)
     assert (outcome.method, full.method) == ("mlp-prune", "mlp-full")
-    assert full.size.hidden_widths == s.max_hidden and full.size.parameters >= (
+    assert full.size.hidden_widths == list(s.search.max_hidden) and full.size.parameters >= (
         outcome.size.parameters)
     kept = outcome.details["kept_nodes"]
     n_kept = sum(len(v) for v in kept.values())
-    assert n_kept + outcome.details["removed_nodes"] == sum(s.max_hidden)
+    assert n_kept + outcome.details["removed_nodes"] == sum(s.search.max_hidden)
     widths = outcome.size.hidden_widths
     assert all(w in (0, len(kept[i])) for i, w in zip(sorted(kept), widths, strict=True))
     assert outcome.size.skip_blocks == 0  # a plain MLP stays a chain
@@ -164,7 +164,7 @@ def test_mlp_prune_never_keeps_a_node_it_reports_removed() -> None:
 
 def test_mlp_search_is_reproducible_and_uses_its_trial_budget() -> None:
     s = settings(trials=4, epochs=5)
-    split = teacher(2).split(0, s.test_fraction, s.validation_fraction)
+    split = teacher(2).split(0, s.test_fraction, s.search.validation_fraction)
     first = run_mlp_search(split, s, CPU)
     again = run_mlp_search(split, s, CPU)
     assert [o.method for o in first] == ["mlp-search", "mlp-search-small"]
@@ -177,25 +177,26 @@ def test_mlp_search_is_reproducible_and_uses_its_trial_budget() -> None:
     assert LR_RANGE[0] <= best.details["params"]["lr"] <= LR_RANGE[1]
     assert small.size.parameters <= best.size.parameters
     assert small.details["validation_loss"] <= best.details["validation_loss"] * (1 + s.tolerance)
-    other = run_mlp_search(teacher(2).split(1, s.test_fraction, s.validation_fraction), s, CPU)
+    other = run_mlp_search(
+        teacher(2).split(1, s.test_fraction, s.search.validation_fraction), s, CPU)
     assert other[0].details["params"] != best.details["params"]  # the seed reaches the sampler
 
 
 def test_sparcs_validates_on_the_shared_rows() -> None:
     s = settings()
-    split = teacher(1).split(0, s.test_fraction, s.validation_fraction)
+    split = teacher(1).split(0, s.test_fraction, s.search.validation_fraction)
     (outcome,) = METHODS["sparcs"](split, s, CPU)
     assert outcome.size.parameters > 0 and outcome.trainings == 1
     # The same split: the estimators' internal validation part has exactly these rows.
     from sparcs.preprocessing import split_indices
 
-    _, val = split_indices(len(split.fit_rows), s.validation_fraction, 0)
+    _, val = split_indices(len(split.fit_rows), s.search.validation_fraction, 0)
     np.testing.assert_array_equal(val, split.val)
 
 
 def test_linear_and_hgb_learn_a_linear_teacher() -> None:
     s = settings()
-    split = teacher(0, samples=400).split(0, s.test_fraction, s.validation_fraction)
+    split = teacher(0, samples=400).split(0, s.test_fraction, s.search.validation_fraction)
     X = split.raw("test")[0]
     (linear,) = METHODS["linear"](split, s, CPU)
     assert split.score(linear.predict(X), "test") > 0.99  # noise allows about 0.9975
@@ -214,7 +215,7 @@ def test_binary_sparcs_is_scored_like_the_estimators() -> None:
     y = (X @ [1.5, -1.0, 0.5, 0.0] + 0.3 * rng.normal(size=400) > 0).astype(np.int64)
     problem = Problem("binary", "classification", X, y, n_classes=2)
     s = settings(epochs=30)
-    split = problem.split(0, s.test_fraction, s.validation_fraction)
+    split = problem.split(0, s.test_fraction, s.search.validation_fraction)
     X_test = split.raw("test")[0]
     scores = {name: split.score(METHODS[name](split, s, CPU)[0].predict(X_test), "test")
               for name in ("sparcs", "linear")}

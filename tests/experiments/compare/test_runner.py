@@ -78,7 +78,7 @@ def test_interrupted_run_resumes_with_only_the_missing_trials(
     assert len(_rows(run.path)) == 8
     again = run_compare(s, tmp_path / "run", **QUIET)
     assert again.ran == [] and len(again.skipped) == 8
-    with pytest.raises(OutputExistsError, match="differs in: epochs"):
+    with pytest.raises(OutputExistsError, match=r"differs in: search\.epochs\)"):
         run_compare(settings(methods=["linear", "direct"], epochs=4), tmp_path / "run", **QUIET)
 
 

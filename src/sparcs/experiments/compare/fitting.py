@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import torch
 
 from ...losses import mean_loss, resolve_loss
+from ...search.settings import SearchSettings
 from ...training.config import TrainConfig
 from ...training.trainer import History, fit
 from .nets import DenseNet, node_scores
 from .problems import Split
-from .settings import CompareSettings
 
 __all__ = ["Pruned", "finetune", "prune_nodes", "train", "validation_loss"]
 
@@ -27,16 +27,17 @@ def loss_name(split: Split) -> str:
     return "mse" if split.problem.task == "regression" else "cross_entropy"
 
 
-def train(net: DenseNet, split: Split, settings: CompareSettings, device: torch.device, *,
+def train(net: DenseNet, split: Split, budget: SearchSettings, device: torch.device, *,
           lr: float, penalty: float, seed: int, epochs: int | None = None,
           early_stopping: bool = True) -> History:
-    """Adam on the train part with the network's penalty; with ``early_stopping``, keep the
-    epoch of lowest validation loss and stop after ``n_iter_no_change`` epochs without one."""
+    """Adam on the train part with the network's penalty, for the ``budget``'s epochs and
+    batch size; with ``early_stopping`` (and the budget's), keep the epoch of lowest
+    validation loss and stop after ``n_iter_no_change`` epochs without one."""
+    stop = early_stopping and bool(budget.early_stopping)
     config = TrainConfig(
-        epochs=int(settings.epochs if epochs is None else epochs),
-        batch_size=int(settings.batch_size), lr=float(lr), penalty=float(penalty), seed=seed,
-        restore_best=early_stopping,
-        n_iter_no_change=int(settings.n_iter_no_change) if early_stopping else None,
+        epochs=int(budget.epochs if epochs is None else epochs),
+        batch_size=int(budget.batch_size), lr=float(lr), penalty=float(penalty), seed=seed,
+        restore_best=stop, n_iter_no_change=int(budget.n_iter_no_change) if stop else None,
     )
     return fit(net, *split.tensors("train", device), config=config, loss=loss_name(split),
                validation=split.tensors("val", device))
@@ -102,20 +103,21 @@ def prune_nodes(net: DenseNet, split: Split, tolerance: float,
     return Pruned(removed=best, total=n, base_loss=base, loss=loss_at(best))
 
 
-def finetune(net: DenseNet, split: Split, settings: CompareSettings, device: torch.device, *,
+def finetune(net: DenseNet, split: Split, budget: SearchSettings, device: torch.device, *,
              lr: float, penalty: float, seed: int) -> tuple[int, float]:
-    """Train the pruned network ``finetune_epochs`` more epochs (its masks stay); keep the
-    result only if the validation loss did not rise. Returns (epochs run, validation loss).
+    """Train the pruned network the ``budget``'s ``finetune_epochs`` more epochs (its masks
+    stay); keep the result only if the validation loss did not rise. Returns (epochs run,
+    validation loss).
 
     Not :class:`~sparcs.training.stopping.EarlyStopping`'s rule: that one judges every epoch
     and keeps the earlier state on a tie; this one compares only the end with the start, and an
     end that ties the start is kept."""
     before = validation_loss(net, split, device)
-    if not settings.finetune_epochs:
+    if not budget.finetune_epochs:
         return 0, before
     saved = copy.deepcopy(net.state_dict())
-    history = train(net, split, settings, device, lr=lr, penalty=penalty, seed=seed + 1,
-                    epochs=settings.finetune_epochs, early_stopping=False)
+    history = train(net, split, budget, device, lr=lr, penalty=penalty, seed=seed + 1,
+                    epochs=budget.finetune_epochs, early_stopping=False)
     after = validation_loss(net, split, device)
     if not after <= before:  # also when it diverged to NaN
         net.load_state_dict(saved)

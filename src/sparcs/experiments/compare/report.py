@@ -197,14 +197,17 @@ def write_report(path: Path, settings: CompareSettings, problems: list[Problem],
     summary = aggregate(rows, methods)
     write_csv(path / "summary.csv", summary, SUMMARY_COLUMNS)
     report = Report("sparcs compare")
+    budget = settings.search
     source = settings.data or f"the {settings.suite} suite"
+    stopping = (f"early stopping after {budget.n_iter_no_change} without improvement"
+                if budget.early_stopping else "no early stopping")
     report.paragraph(
         f"Methods {', '.join(settings.methods)} on {source}; seeds {settings.seeds}. Every method "
         f"gets the same split (test {settings.test_fraction:g} of the rows, validation "
-        f"{settings.validation_fraction:g} of the rest), maximal hidden widths "
-        f"{settings.max_hidden}, {settings.epochs} epochs per training (early stopping after "
-        f"{settings.n_iter_no_change} without improvement), {settings.finetune_epochs} "
-        f"fine-tuning epochs and tolerance {settings.tolerance:g} (relative validation loss) "
+        f"{budget.validation_fraction:g} of the rest), maximal hidden widths "
+        f"{list(budget.max_hidden)}, {budget.epochs} epochs per training ({stopping}), "
+        f"{budget.finetune_epochs} fine-tuning epochs and tolerance {settings.tolerance:g} "
+        "(relative validation loss) "
         f"when shrinking; mlp-search runs {settings.trials} Optuna trials."
     )
     if failed:

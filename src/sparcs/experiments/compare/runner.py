@@ -52,9 +52,9 @@ def run_trial(problem: Problem, method: str, seed: int, settings: CompareSetting
     previous = torch.get_num_threads()
     torch.set_num_threads(max(1, int(threads)))
     try:
-        device = resolve_device(settings.device)
+        device = resolve_device(settings.search.device)
         start = time.perf_counter()
-        split = problem.split(seed, settings.test_fraction, settings.validation_fraction)
+        split = problem.split(seed, settings.test_fraction, settings.search.validation_fraction)
         outcomes = METHODS[method](split, settings, device)
         wall = time.perf_counter() - start
         X_val, _ = split.raw("val")
@@ -111,8 +111,8 @@ def run_compare(
     backend = backend or Backend()
     check_available(settings.methods)
     if backend.name == "local":  # a Ray worker may have a GPU that this machine lacks
-        resolve_device(settings.device)
-    elif settings.device.startswith("cuda") and not backend.gpus:
+        resolve_device(settings.search.device)
+    elif settings.search.device.startswith("cuda") and not backend.gpus:
         raise ConfigError("--device cuda with --backend ray needs GPUs in each trial: pass "
                           "--gpus-per-trial 1 (or a fraction)")
     problems = load_problems(settings)

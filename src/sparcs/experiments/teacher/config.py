@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ...errors import ConfigError
-from ...training.config import MAX_SEED, TrainConfig
+from ...options import option, seed_option, validate
+from ...training.config import TrainConfig, batch_option, epochs_option, lr_option, penalty_option
 
 __all__ = ["PENALTY_LAYERS", "PRESETS", "Config"]
 
@@ -16,53 +17,43 @@ PENALTY_LAYERS = [1, 2]
 class Config:
     """Settings of the ``teacher`` experiment (each field is a ``--flag``)."""
 
-    hidden: int = field(default=2000, metadata={"help": "width H of both hidden layers"})
-    samples: int = field(
-        default=100_000, metadata={"help": "training points (the validation split is carved out)"}
+    hidden: int = option(2000, "width H of both hidden layers", kind=int, low=1)
+    samples: int = option(100_000, "training points (the validation split is carved out)",
+                          kind=int, low=1)
+    test_samples: int = option(100_000, "test points for R²", kind=int, low=1)
+    val_fraction: float = option(0.1, "share of the training points kept for pruning",
+                                 kind=float, low=0, high=1, low_open=True, high_open=True)
+    dim: int = option(20, "input/output dimension of the teacher", kind=int, low=1)
+    epochs: int = epochs_option(100)
+    batch_size: int = batch_option(1024, "minibatch size (last one dropped)")
+    lr: float = lr_option(1e-3)
+    penalty: float = penalty_option(1e-4, "c in c·(‖λ_1‖₂ + ‖λ_2‖₂)")
+    tolerance: float = option(0.05, "pruning tolerance on the validation loss (0.05 = 5%)",
+                              kind=float, low=0, low_open=True)
+    checkpoint_every: int = option(5, "epochs between checkpoints", kind=int, low=1)
+    study: bool = option(False, "also run the layer-death grid", kind=bool)
+    study_widths: list[int] = option(
+        default_factory=lambda: [64, 256], help="grid: hidden widths, e.g. 64,256",
+        kind=list, items=int, low=1,
     )
-    test_samples: int = field(default=100_000, metadata={"help": "test points for R²"})
-    val_fraction: float = field(
-        default=0.1, metadata={"help": "share of the training points kept for pruning"}
+    study_penalties: list[float] = option(
+        default_factory=lambda: [1e-4, 1e-3], help="grid: penalties c",
+        kind=list, items=float, low=0,
     )
-    dim: int = field(default=20, metadata={"help": "input/output dimension of the teacher"})
-    epochs: int = field(default=100, metadata={"help": "training epochs"})
-    batch_size: int = field(default=1024, metadata={"help": "minibatch size (last one dropped)"})
-    lr: float = field(default=1e-3, metadata={"help": "Adam learning rate"})
-    penalty: float = field(default=1e-4, metadata={"help": "c in c·(‖λ_1‖₂ + ‖λ_2‖₂)"})
-    tolerance: float = field(
-        default=0.05, metadata={"help": "pruning tolerance on the validation loss (0.05 = 5%%)"}
-    )
-    checkpoint_every: int = field(default=5, metadata={"help": "epochs between checkpoints"})
-    study: bool = field(default=False, metadata={"help": "also run the layer-death grid"})
-    study_widths: list[int] = field(
-        default_factory=lambda: [64, 256], metadata={"help": "grid: hidden widths, e.g. 64,256"}
-    )
-    study_penalties: list[float] = field(
-        default_factory=lambda: [1e-4, 1e-3], metadata={"help": "grid: penalties c"}
-    )
-    study_epochs: list[int] = field(
+    study_epochs: list[int] = option(
         default_factory=lambda: [10, 30],
-        metadata={"help": "grid: epochs at which the eigenvalues are read (one run per config)"},
+        help="grid: epochs at which the eigenvalues are read (one run per config)",
+        kind=list, items=int, low=1,
     )
-    study_samples: int = field(default=20_000, metadata={"help": "grid: training points"})
-    death_ratio: float = field(
-        default=0.01,
-        metadata={"help": "layer 1 counts as dead when mean|λ_1| <= ratio · mean|λ_2|"},
+    study_samples: int = option(20_000, "grid: training points", kind=int, low=1)
+    death_ratio: float = option(
+        0.01, "layer 1 counts as dead when mean|λ_1| <= ratio · mean|λ_2|",
+        kind=float, low=0, low_open=True, finite=False,
     )
-    seed: int = field(default=0, metadata={"help": "seed of the teacher, data and student"})
+    seed: int = seed_option("seed of the teacher, data and student")
 
     def __post_init__(self) -> None:
-        positive = ("hidden", "samples", "test_samples", "dim", "batch_size",
-                    "checkpoint_every", "study_samples")
-        for name in positive:
-            if int(getattr(self, name)) < 1:
-                raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.epochs < 0:
-            raise ConfigError(f"epochs must be >= 0, got {self.epochs}")
-        if not 0 <= self.seed <= MAX_SEED:
-            raise ConfigError(f"seed must be an integer from 0 to {MAX_SEED}, got {self.seed}")
-        if not 0 < self.val_fraction < 1:
-            raise ConfigError(f"val_fraction must be in (0, 1), got {self.val_fraction}")
+        validate(self)
         n_val = round(self.samples * self.val_fraction)
         if n_val < 1 or self.samples - n_val < self.batch_size:
             raise ConfigError(
@@ -70,18 +61,10 @@ class Config:
                 f"{self.samples - n_val} training points for batch_size={self.batch_size} and "
                 f"{n_val} for validation; raise --samples or lower --batch-size"
             )
-        if not self.tolerance > 0:
-            raise ConfigError(f"tolerance must be > 0, got {self.tolerance}")
-        if not self.death_ratio > 0:
-            raise ConfigError(f"death_ratio must be > 0, got {self.death_ratio}")
         if self.study:
             if not (self.study_widths and self.study_penalties and self.study_epochs):
                 raise ConfigError("--study needs non-empty --study-widths, --study-penalties "
                                   "and --study-epochs")
-            if min(self.study_widths) < 1 or min(self.study_epochs) < 1:
-                raise ConfigError("study widths and epochs must be >= 1")
-            if min(self.study_penalties) < 0:
-                raise ConfigError("study penalties must be >= 0")
             if self.study_samples < self.batch_size:
                 raise ConfigError(
                     f"study_samples={self.study_samples} is below batch_size={self.batch_size}"

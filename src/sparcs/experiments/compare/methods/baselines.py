@@ -24,7 +24,7 @@ def run_linear(split: Split, settings: CompareSettings, device: torch.device) ->
     else:
         predict = LogisticBaseline().fit(X, y, k).predict_proba
     size = Size(parameters=(d + 1) * k, flops=2 * d * k + k,
-                hidden_widths=[0] * len(settings.max_hidden), skip_blocks=0)
+                hidden_widths=[0] * len(settings.search.max_hidden), skip_blocks=0)
     return [Outcome("linear", predict, size, trainings=1, epochs=None)]
 
 

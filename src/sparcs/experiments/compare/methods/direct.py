@@ -24,8 +24,8 @@ def shrink(net: DenseNet, split: Split, settings: CompareSettings, device: torch
            penalty: float, epochs: int, name: str) -> Outcome:
     """Prune a trained network's nodes within the tolerance, fine-tune it, export it."""
     pruned = prune_nodes(net, split, settings.tolerance, device)
-    tuned, loss = finetune(net, split, settings, device, lr=settings.lr, penalty=penalty,
-                           seed=split.seed)
+    tuned, loss = finetune(net, split, settings.search, device, lr=settings.search.lr,
+                           penalty=penalty, seed=split.seed)
     compact = to_compact(net).cpu()
     kept = {i: net.live(i).tolist() for i in net.hidden_layers}
     return Outcome(
@@ -38,10 +38,10 @@ def shrink(net: DenseNet, split: Split, settings: CompareSettings, device: torch
 
 
 def run_direct(split: Split, settings: CompareSettings, device: torch.device) -> list[Outcome]:
-    sizes = [split.problem.X.shape[1], *settings.max_hidden, split.n_outputs]
+    sizes = [split.problem.X.shape[1], *settings.search.max_hidden, split.n_outputs]
     net = DenseNet(sizes, skips=True, start="perceptron", seed=split.seed,
                    group_penalty=True).to(device)
-    history = train(net, split, settings, device, lr=settings.lr,
+    history = train(net, split, settings.search, device, lr=settings.search.lr,
                     penalty=settings.group_penalty, seed=split.seed)
     return [shrink(net, split, settings, device, penalty=settings.group_penalty,
                    epochs=len(history.loss), name="direct")]

@@ -41,11 +41,12 @@ def optuna_module() -> Any:
 
 def run_mlp_prune(split: Split, settings: CompareSettings,
                   device: torch.device) -> list[Outcome]:
-    sizes = [split.problem.X.shape[1], *settings.max_hidden, split.n_outputs]
+    budget = settings.search
+    sizes = [split.problem.X.shape[1], *budget.max_hidden, split.n_outputs]
     net = DenseNet(sizes, skips=False, seed=split.seed).to(device)
-    history = train(net, split, settings, device, lr=settings.lr, penalty=0.0, seed=split.seed)
+    history = train(net, split, budget, device, lr=budget.lr, penalty=0.0, seed=split.seed)
     full = to_compact(net).cpu()  # a copy: pruning below masks the network in place
-    n_hidden = len(settings.max_hidden)
+    n_hidden = len(budget.max_hidden)
     unpruned = Outcome("mlp-full", split.predictor(full).outputs, compact_size(full, n_hidden),
                        trainings=1, epochs=len(history.loss))
     return [shrink(net, split, settings, device, penalty=0.0, epochs=len(history.loss),
@@ -55,19 +56,20 @@ def run_mlp_prune(split: Split, settings: CompareSettings,
 def run_mlp_search(split: Split, settings: CompareSettings,
                    device: torch.device) -> list[Outcome]:
     optuna = optuna_module()
+    budget = settings.search
     d, out = split.problem.X.shape[1], split.n_outputs
     found: dict[int, tuple[DenseNet, float]] = {}
     epochs = 0
 
     def objective(trial: Any) -> float:
         nonlocal epochs
-        depth = trial.suggest_int("depth", 0, len(settings.max_hidden))
-        widths = [trial.suggest_int(f"width{k + 1}", 1, settings.max_hidden[k], log=True)
+        depth = trial.suggest_int("depth", 0, len(budget.max_hidden))
+        widths = [trial.suggest_int(f"width{k + 1}", 1, budget.max_hidden[k], log=True)
                   for k in range(depth)]
         lr = trial.suggest_float("lr", *LR_RANGE, log=True)
         seed = split.seed * 10_007 + trial.number
         net = DenseNet([d, *widths, out], skips=False, seed=seed).to(device)
-        history = train(net, split, settings, device, lr=lr, penalty=0.0, seed=seed)
+        history = train(net, split, budget, device, lr=lr, penalty=0.0, seed=seed)
         epochs += len(history.loss)
         loss = validation_loss(net, split, device)
         loss = loss if math.isfinite(loss) else math.inf  # a diverged trial is never chosen
@@ -82,7 +84,7 @@ def run_mlp_search(split: Split, settings: CompareSettings,
     study.optimize(objective, n_trials=settings.trials)
     best = min(found, key=lambda t: (found[t][1], t))
     limit = found[best][1] * (1 + settings.tolerance)
-    n_hidden = len(settings.max_hidden)
+    n_hidden = len(budget.max_hidden)
 
     def outcome(name: str, number: int) -> Outcome:
         net, loss = found[number]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import torch
 
 from ....search.engine import fit_search
-from ....search.settings import SearchSettings
 from ..nets import compact_size
 from ..problems import Split
 from ..settings import CompareSettings
@@ -15,15 +16,12 @@ __all__ = ["run_sparcs"]
 
 
 def run_sparcs(split: Split, settings: CompareSettings, device: torch.device) -> list[Outcome]:
-    """Train the spectral network from the perceptron start, prune, fine-tune, compact."""
-    search = SearchSettings(
-        max_hidden=tuple(settings.max_hidden), penalty=settings.penalty,
-        epochs=settings.epochs, batch_size=settings.batch_size, lr=settings.lr,
-        # Every method shrinks within the same rule: a relative rise of validation loss.
-        prune_tolerance=settings.tolerance, tolerance_kind="loss",
-        validation_fraction=settings.validation_fraction,
-        early_stopping=True, n_iter_no_change=settings.n_iter_no_change,
-        finetune_epochs=settings.finetune_epochs, device=str(device), seed=split.seed,
+    """Train the spectral network from the perceptron start, prune, fine-tune, compact: the
+    comparison's search, shrinking within the same rule as every method (a relative rise of
+    validation loss), with the trial's seed."""
+    search = dataclasses.replace(
+        settings.search, prune_tolerance=settings.tolerance, tolerance_kind="loss",
+        seed=split.seed, device=str(device),
     )
     p = split.problem
     # fit_search cuts its validation part with the same call as Split: the same rows.
