@@ -47,15 +47,19 @@ def test_every_phase_prints_a_line_and_early_stopping_says_when_and_why(tmp_path
     stopped = next(line for line in err.splitlines() if line.startswith("training: "))
     assert "stopped early after epoch" in stopped and "of 300" in stopped
     assert "had not improved for 2 epochs" in stopped and "kept epoch" in stopped
-    for phase in ("pruning: choosing the eigenvalue threshold on",
-                  "pruning: threshold", "fine-tuning the pruned network: up to 2 epochs",
+    for phase in ("training 6 networks as one ensemble: 5 folds and the final network",
+                  "pruning and scoring 1/5: fold 1", "pruning and scoring 5/5: fold 5",
+                  "by 5-fold cross-validation: held-out loss",
                   "writing the model, metrics and figures"):
         assert phase in err
+    chosen = json.loads((tmp_path / "run" / "metrics.json").read_text())["architecture"]
+    assert ("fine-tuning the chosen network: up to 2 epochs" in err) == (
+        chosen["kind"] == "network")
     history = json.loads((tmp_path / "run" / "history.json").read_text())
     ran = len(history["loss"])
     assert f"stopped early after epoch {ran} of 300" in stopped
     report = (tmp_path / "run" / "report.md").read_text()
-    assert f"Stopped early after epoch {ran} of 300" in report
+    assert f"The final network: stopped early after epoch {ran} of 300" in report
     assert f"kept epoch {history['best_epoch']} " in report and "numbered from 1" in report
     assert 1 <= history["best_epoch"] <= ran - 2
 

@@ -115,8 +115,8 @@ def test_show_prints_architecture_and_metrics(saved, capsys):
     out = capsys.readouterr().out
     metrics = json.loads((saved / "metrics.json").read_text())
     assert "Architecture (threshold=" in out and "live skips" in out
-    assert "pruned (compact)" in out and "linear baseline" in out
-    assert f"{metrics['test']['pruned']['r2']:.4f}" in out
+    assert "chosen (compact)" in out and "linear baseline" in out
+    assert f"{metrics['test']['chosen']['r2']:.4f}" in out
     assert str(metrics["parameters"]["compact"]) in out
 
 

@@ -52,13 +52,13 @@ def test_search_regression_writes_a_complete_folder(tmp_path, capsys):
     names = {p.name for p in out.iterdir()}
     assert {
         "model", "architecture.json", "metrics.json", "config.json", "columns.json",
-        "history.json", "pruning_curve.json", "pruning_curve.csv", "report.md",
-        "architecture.png", "pruning_curve.png", "eigenvalues.png", "loss.png",
+        "history.json", "cv.json", "cv.csv", "members.json", "report.md",
+        "architecture.png", "cv_curve.png", "eigenvalues.png", "loss.png",
     } <= names
     metrics = json.loads((out / "metrics.json").read_text())
     test = metrics["test"]
     assert metrics["task"] == "regression" and metrics["metric"] == "r2"
-    assert test["pruned"]["r2"] > 0.95 and test["full"]["r2"] > 0.95
+    assert test["chosen"]["r2"] > 0.95 and test["full"]["r2"] > 0.95
     # the target has an |x| term the linear floor cannot fit
     assert test["linear_baseline"]["r2"] < 0.8
     params = metrics["parameters"]
@@ -69,7 +69,7 @@ def test_search_regression_writes_a_complete_folder(tmp_path, capsys):
     config = json.loads((out / "config.json").read_text())
     assert config["max_hidden"] == [16] and config["epochs"] == 100 and config["seed"] == 0
     report = (out / "report.md").read_text()
-    for figure in ("architecture.png", "pruning_curve.png", "eigenvalues.png", "loss.png"):
+    for figure in ("architecture.png", "cv_curve.png", "eigenvalues.png", "loss.png"):
         assert f"]({figure})" in report
     assert "sparcs search" in report and "--max-hidden 16" in report
     assert leftovers(tmp_path) == []
@@ -92,7 +92,7 @@ def test_search_classification_with_text_labels_and_categories(tmp_path, capsys)
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["metric"] == "accuracy"
     # the XOR of colour and sign needs a hidden layer; the linear floor cannot fit it
-    assert metrics["test"]["pruned"]["accuracy"] >= 0.9
+    assert metrics["test"]["chosen"]["accuracy"] >= 0.9
     assert metrics["test"]["linear_baseline"]["accuracy"] < 0.8
     columns = json.loads((out / "columns.json").read_text())
     assert columns["classes"] == ["no", "yes"]
@@ -119,31 +119,38 @@ def test_early_stopping_and_finetune_flags_reach_the_run_and_its_record(tmp_path
     assert config["early_stopping"] is False and config["n_iter_no_change"] is None
     assert config["finetune_epochs"] == 4
     assert len(json.loads((out / "history.json").read_text())["loss"]) == 30
-    assert len(json.loads((out / "finetune_history.json").read_text())["loss"]) == 4
-    assert "finetuned" in json.loads((out / "metrics.json").read_text())["validation_loss"]
+    chosen = json.loads((out / "metrics.json").read_text())["architecture"]["kind"]
+    if chosen == "network":  # the floor and the constant are not fine-tuned
+        assert len(json.loads((out / "finetune_history.json").read_text())["loss"]) <= 4
+        assert "before_finetune" in json.loads((out / "metrics.json").read_text())[
+            "validation_loss"]
     command = SearchConfig(**{k: v for k, v in config.items() if k != "sparcs_version"})
     line = command.command_line()
     assert "--no-early-stopping" in line and "--finetune-epochs 4" in line
     assert "--n-iter-no-change none" in line
 
 
-def test_regularization_path_flags_write_the_members_and_repeat(tmp_path):
+def test_regularization_path_flags_write_the_members_and_the_cv_table(tmp_path):
     data = make_csv(tmp_path / "d.csv")
     code, out = search(tmp_path, data, "--target", "target", "--path-penalties", "1e-4,1e-2",
-                       "--path-seeds", "2")
+                       "--path-seeds", "2", "--cv-folds", "3", "--budgets", "4")
     assert code == 0
-    path = json.loads((out / "path.json").read_text())
-    assert [(r["penalty"], r["seed"]) for r in path] == [
-        (1e-4, 0), (1e-4, 1), (1e-2, 0), (1e-2, 1)]
-    assert sum(r["selected"] for r in path) == 1
-    assert (out / "path.csv").read_text().count("\n") == 5
-    assert "## Regularization path" in (out / "report.md").read_text()
+    members = json.loads((out / "members.json").read_text())
+    assert [(r["penalty"], r["seed"], r["fold"]) for r in members] == [
+        (c, s, k) for c in (1e-4, 1e-2) for s in (0, 1) for k in (0, 1, 2, None)]
+    cv = json.loads((out / "cv.json").read_text())
+    assert cv["folds"] == 3 and cv["choice"]["chosen"]["kind"] in ("network", "floor",
+                                                                   "constant")
+    networks = [r for r in cv["candidates"] if r["kind"] == "network"]
+    assert len(networks) == 2 * 2 * 4  # (penalty, seed) pairs at four budgets
+    assert all(len(r["losses"]) == 3 for r in networks)  # one held-out loss per fold
+    assert (out / "cv.csv").read_text().count("\n") == len(cv["candidates"]) + 1
+    report = (out / "report.md").read_text()
+    assert "## How the model was chosen" in report and "3-fold cross-validation" in report
     config = json.loads((out / "config.json").read_text())
-    assert config["path_penalties"] == [1e-4, 1e-2] and config["path_seeds"] == 2
-    assert "--path-penalties 0.0001,0.01 --path-seeds 2" in SearchConfig(
-        **{k: v for k, v in config.items() if k != "sparcs_version"}).command_line()
-    assert main(["search", str(data), "--path-penalties", "1e-4,-1", "--out",
-                 str(tmp_path / "bad")]) == 2
+    line = SearchConfig(**{k: v for k, v in config.items() if k != "sparcs_version"}
+                        ).command_line()
+    assert "--path-penalties 0.0001,0.01" in line and "--cv-folds 3" in line
 
 
 def test_existing_result_is_refused_then_overwritten(tmp_path, capsys):
@@ -259,13 +266,13 @@ def test_dropna_recovers_from_missing_values(tmp_path):
     assert json.loads((out / "metrics.json").read_text())["rows"]["dropped"] == 2
 
 
-def test_unknown_option_and_bad_tolerance(capsys):
+def test_unknown_option_and_bad_settings(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["search", "x.csv", "--max-hiden", "3"])
     assert exc.value.code == 2 and "unrecognized arguments" in capsys.readouterr().err
-    assert main(["search", "x.csv", "--prune-tolerance", "-1"]) == 2
+    assert main(["search", "x.csv", "--one-se", "-1"]) == 2
     err = capsys.readouterr().err
-    assert "prune_tolerance must be a finite number > 0 or None, got -1.0" in err
+    assert "one_se must be a finite number >= 0, got -1.0" in err
     assert main(["search", "x.csv", "--n-iter-no-change", "0"]) == 2
     assert "n_iter_no_change must be an integer >= 1 or None, got 0" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:

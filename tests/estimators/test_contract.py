@@ -21,8 +21,9 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sparcs import SparcsClassifier, SparcsRegressor
 
-SMALL = {"max_hidden": (8,), "epochs": 40, "finetune_epochs": 5, "batch_size": 64,
-         "random_state": 0}
+# The small settings: scikit-learn's checks (check_regressors_train and
+# check_classifiers_train among them) must pass after only 3 epochs.
+SMALL = {"max_hidden": (8,), "epochs": 3, "random_state": 0}
 
 
 @parametrize_with_checks([SparcsRegressor(**SMALL), SparcsClassifier(**SMALL)])
@@ -51,7 +52,7 @@ def test_init_only_stores_params_and_get_set_params():
     model = SparcsRegressor(max_hidden=(5, 5), penalty=1e-3, epochs=3)
     params = model.get_params()
     assert params["max_hidden"] == (5, 5) and params["penalty"] == 1e-3
-    assert params["prune_tolerance"] == 0.01 and params["tolerance_kind"] == "metric"
+    assert params["cv_folds"] == 5 and params["one_se"] == 1.0 and params["prune"] is True
     assert params["device"] == "auto"
     assert not [k for k in vars(model) if k.endswith("_")]
     assert model.set_params(epochs=7, lr=0.01) is model
@@ -72,11 +73,13 @@ def test_regressor_learns_and_exposes_fitted_attributes(regression_data):
     model = SparcsRegressor(max_hidden=(32, 32), epochs=60, random_state=0).fit(X, y)
     assert model.n_features_in_ == 4
     assert model.score(X, y) > 0.9
-    assert len(model.history_.loss) == 60 and model.history_.loss[-1] < model.history_.loss[0]
+    assert len(model.history_.loss) <= 60 and model.history_.loss[-1] < model.history_.loss[0]
     arch = model.architecture_
     assert len(arch.hidden_widths) == 2 and all(0 <= w <= 32 for w in arch.hidden_widths)
     assert sum(arch.hidden_widths) > 0  # the ReLU term needs a hidden layer
-    assert model.pruning_curve_ and {"threshold", "val_loss"} <= set(model.pruning_curve_[0])
+    assert model.kind_ == "network" and model.choice_["chosen"]["kind"] == "network"
+    assert {"kind", "penalty", "budget", "mean", "se", "losses"} <= set(model.cv_results_[0])
+    assert len(model.members_) == 6  # five folds and the final network
     assert isinstance(model.network_, torch.nn.Module) and model.network_.sizes[1:-1] == [32, 32]
     # predict uses the compact model: same numbers by hand, in original units
     fit = model._fit
@@ -88,9 +91,9 @@ def test_regressor_learns_and_exposes_fitted_attributes(regression_data):
 
 def test_no_pruning_keeps_the_full_network(regression_data):
     X, y = regression_data
-    model = SparcsRegressor(max_hidden=(16,), epochs=10, prune_tolerance=None, random_state=0)
+    model = SparcsRegressor(max_hidden=(16,), epochs=10, prune=False, random_state=0)
     model.fit(X, y)
-    assert model.pruning_curve_ == [] and model.prune_threshold_ == 0.0
+    assert model.cv_results_ == [] and model.compact_.widths[1:-1] == [16]
     full = model._fit.predict(X, model="full")[:, 0]
     np.testing.assert_allclose(model.predict(X), full, rtol=1e-4, atol=1e-4)
 
@@ -163,7 +166,8 @@ def test_clone_pipeline_grid_search_and_cross_val(label_data):
         ({"max_hidden": (0,)}, "max_hidden"),
         ({"max_hidden": "wide"}, "max_hidden"),
         ({"validation_fraction": 1.5}, "validation_fraction"),
-        ({"prune_tolerance": -1}, "prune_tolerance"),
+        ({"one_se": -1}, "one_se"),
+        ({"cv_folds": 0}, "cv_folds"),
         ({"epochs": -1}, "epochs"),
         ({"lr": 0}, "lr"),
         ({"penalty_norm": 3}, "penalty_norm"),

@@ -8,6 +8,7 @@ import torch
 
 from sparcs import SpectralNetwork
 from sparcs.plots import architecture as arch_plots
+from sparcs.plots import cv as cv_plots
 from sparcs.plots import spectrum, training
 from sparcs.plots import transition as tr_plots
 from sparcs.pruning import architecture_of
@@ -35,7 +36,7 @@ def figures(monkeypatch):
 
         monkeypatch.setattr(module, name, wrapper)
 
-    for module in (spectrum, training, arch_plots):
+    for module in (spectrum, training, arch_plots, cv_plots):
         keep(module, "save_figure")
     keep(tr_plots, "save_and_close")
     return saved
@@ -115,7 +116,7 @@ def test_architecture_title_states_the_threshold_it_was_given(tmp_path, figures)
     assert figures[-1].axes[0].get_title() == "pruning threshold 0.0516"
 
 
-def test_search_architecture_figure_and_report_agree_on_the_threshold(tmp_path, figures):
+def test_search_figures_show_what_the_choice_was_made_on(tmp_path, figures):
     from sparcs.cli.main import main
 
     rng = np.random.default_rng(0)
@@ -127,14 +128,22 @@ def test_search_architecture_figure_and_report_agree_on_the_threshold(tmp_path, 
                  "--penalty", "0.003", "--no-progress"]) == 0
     import json
 
-    threshold = json.loads((tmp_path / "r" / "metrics.json").read_text())["architecture"][
-        "threshold"]
-    saved = json.loads((tmp_path / "r" / "architecture.json").read_text())
-    assert saved["threshold"] == pytest.approx(threshold) and threshold > 0
-    assert f"eigenvalue threshold {threshold:.3g}" in (tmp_path / "r" / "report.md").read_text()
-    titles = [ax.get_title() for fig in figures for ax in fig.axes]
-    assert any(t.startswith(f"Found architecture (pruning threshold {threshold:.3g})")
-               for t in titles)
+    cv = json.loads((tmp_path / "r" / "cv.json").read_text())
+    chosen, best = cv["choice"]["chosen"], cv["choice"]["best"]
+    axes = {ax.get_title(): ax for fig in figures for ax in fig.axes}
+    ax = axes["Cross-validation: held-out loss against model size"]
+    assert ax.get_xscale() == "log" and "held-out squared error" in ax.get_ylabel()
+    labels = ax.get_legend_handles_labels()[1]
+    assert {"best", "chosen", "linear floor (ridge / logistic)", "constant"} <= set(labels)
+    # the threshold line is in the curve's own units: the best mean plus one SE
+    lines = [line for line in ax.get_lines() if line.get_label() == "best + 1 SE"]
+    assert lines and lines[0].get_ydata()[0] == pytest.approx(best["mean"] + best["se"])
+    marker = next(line for line in ax.get_lines() if line.get_label() == "chosen")
+    assert marker.get_xdata()[0] == pytest.approx(chosen["parameters"])
+    assert marker.get_ydata()[0] == pytest.approx(chosen["mean"])
+    report = (tmp_path / "r" / "report.md").read_text()
+    assert "## How the model was chosen" in report and "**chosen**" in report
+    assert any(t.startswith("Chosen model (") for t in axes)
 
 
 def _blocks(n_hidden: int, seed: int = 0):

@@ -191,9 +191,9 @@ def test_rounds_keep_the_smaller_candidate_and_shrink_after_tuning():
     lams = torch.cat([lam.detach().abs().flatten() for lam in net.eigenvalues[:-1]])
     lams = lams[lams > 0].sort().values
     thresholded = to_compact(net, float(lams[int(0.3 * len(lams))]))
+    limit = float(y.var(0).mean()) * 0.3  # both candidates start within it
     with torch.no_grad():
-        base = float(F.mse_loss(full(X), y))
-    limit = base * 1.3
+        assert max(float(F.mse_loss(c(X), y)) for c in (full, thresholded)) <= limit
     one_shot = {name: structured_prune(c, X, y, loss="mse", limit=limit).compact
                 for name, c in (("full", full), ("thresholded", thresholded))}
     sizes = {name: model.num_parameters() for name, model in one_shot.items()}
@@ -222,6 +222,24 @@ def test_rounds_keep_the_smaller_candidate_and_shrink_after_tuning():
     assert all(rule.shrank(a, b) for a, b in itertools.pairwise(calls))
     with pytest.raises(ConfigError, match="candidate"):
         prune_in_rounds([], X, y, loss="mse", limit=limit)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_rounds_never_end_outside_the_limit(seed):
+    """A fine-tuning that raises the loss past the limit (here: one that spoils the output
+    bias) is undone: the result stays within the limit, and it is still pruned."""
+    full, X, y = _problem([4, 12, 10, 2], seed=seed)
+    limit = float(y.var(0).mean()) * 0.3  # an R² of 0.7: room to prune
+
+    def spoil(model):
+        with torch.no_grad():
+            list(model.parameters())[-1].add_(10.0)
+
+    for tune in (None, spoil):
+        kept = prune_in_rounds([full], X, y, loss="mse", limit=limit, tune=tune)
+        with torch.no_grad():
+            assert float(F.mse_loss(kept(X), y)) <= limit
+        assert kept.num_parameters() < full.num_parameters()  # it did prune
 
 
 def test_the_rule_defaults_are_the_searchs_numbers():

@@ -61,8 +61,10 @@ def test_fit_search_rejects_bad_data_and_restores_threads():
 def test_settings_validation():
     assert SearchSettings(max_hidden=5).max_hidden == (5,)
     assert SearchSettings(max_hidden=()).max_hidden == ()
-    with pytest.raises(ConfigError, match="prune_tolerance"):
-        SearchSettings(prune_tolerance=0)
+    with pytest.raises(ConfigError, match="cv_folds"):
+        SearchSettings(cv_folds=0)
+    with pytest.raises(ConfigError, match="one_se"):
+        SearchSettings(one_se=-1)
     with pytest.raises(ConfigError, match="batch_size"):
         SearchSettings(batch_size=0)
     with pytest.raises(ConfigError, match="finetune_epochs"):
@@ -110,59 +112,59 @@ def test_finetune_holds_zeroed_eigenvalues_and_the_export_matches():
         assert torch.allclose(compact(X), tuned(X), atol=1e-10)
 
 
-def test_fit_search_early_stops_and_finetunes():
+def test_fit_search_early_stops_chooses_and_finetunes():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 3))
     y = np.abs(X[:, 0]) + X[:, 1] + 0.1 * rng.normal(size=300)
     settings = SearchSettings(max_hidden=(16,), epochs=40, device="cpu", finetune_epochs=10,
-                              n_iter_no_change=5, prune_tolerance=0.2)
+                              n_iter_no_change=5, cv_folds=3, budgets=6)
     fitted = fit_search(X, y, task="regression", settings=settings)
-    assert fitted.history.best_epoch is not None
-    assert len(fitted.history.loss) <= 40
-    assert set(fitted.losses) == {"base", "pruned", "limit", "structured", "finetuned",
-                                  "linear_floor"}
+    assert fitted.history.best_epoch is not None and len(fitted.history.loss) <= 40
+    assert fitted.folds == 3 and len(fitted.members) == 4  # three folds and the final network
+    assert [m["fold"] for m in fitted.members] == [0, 1, 2, None]
+    assert fitted.kind == "network"  # |x| needs a hidden layer: ridge is far behind
     tuned = fitted.finetune_history
     assert 1 <= len(tuned.loss) <= 10
-    # the fine-tunings between structured-pruning rounds: 2 epochs each, up to 3 rounds
-    assert 1 <= fitted.pruning_epochs <= 6
-    assert not fitted.linear_floor  # |x| needs a hidden layer: ridge is far outside the limit
-    # fine-tuning never ends worse on validation than it began
-    assert fitted.losses["finetuned"] <= fitted.losses["structured"]
-    assert fitted.losses["structured"] <= fitted.losses["limit"] * (1 + 1e-6)
-    if tuned.best_epoch:
-        assert fitted.losses["finetuned"] == pytest.approx(tuned.val_loss[tuned.best_epoch - 1],
-                                                           rel=1e-5)
+    # fine-tuning keeps the best validation epoch, the start included
+    assert fitted.losses["validation"] <= fitted.losses["before_finetune"] * (1 + 1e-6)
+    # the cross-validation table: 6 budgets of the one penalty, the floor and the constant
+    kinds = [row["kind"] for row in fitted.cv]
+    assert kinds.count("network") == 6 and kinds[-2:] == ["floor", "constant"]
+    assert all(len(row["losses"]) == 3 for row in fitted.cv)
+    chosen = fitted.choice["chosen"]
+    assert fitted.compact.num_parameters() <= chosen["budget"]
     assert fitted.architecture.compact_parameters == fitted.compact.num_parameters()
     plain = fit_search(X, y, task="regression", settings=SearchSettings(
-        max_hidden=(16,), epochs=40, device="cpu", early_stopping=False, finetune_epochs=0))
+        max_hidden=(16,), epochs=40, device="cpu", early_stopping=False, prune=False))
     assert len(plain.history.loss) == 40 and plain.history.best_epoch is None
-    assert plain.finetune_history is None and "finetuned" not in plain.losses
-    # without a validation part: no early stopping, but fine-tuning still runs
+    assert plain.finetune_history is None and plain.cv == []
+    # without a validation part: no early stopping, but the folds still choose
     alone = fit_search(X, y, task="regression", settings=SearchSettings(
-        max_hidden=(16,), epochs=5, device="cpu", validation_fraction=0, finetune_epochs=3))
+        max_hidden=(16,), epochs=5, device="cpu", validation_fraction=0, finetune_epochs=3,
+        cv_folds=3, budgets=4))
     assert len(alone.history.loss) == 5 and alone.history.best_epoch is None
-    assert 1 <= len(alone.finetune_history.loss) <= 3
+    assert alone.choice["chosen"]["kind"] in ("network", "floor", "constant")
 
 
-def test_the_regularized_linear_floor_wins_on_a_small_linear_problem():
-    from sparcs.baselines import RidgeBaseline
+def test_the_floor_is_chosen_on_a_small_linear_problem_and_is_ridge():
+    from sparcs.baselines import ridge_fits
+    from sparcs.search.floor import ALPHAS
 
     rng = np.random.default_rng(3)
     X = rng.normal(size=(60, 8))
     y = X @ rng.normal(size=8) + 0.5 * rng.normal(size=60)
     settings = SearchSettings(max_hidden=(16,), epochs=30, device="cpu", seed=1)
     fitted = fit_search(X, y, task="regression", settings=settings)
-    assert fitted.linear_floor and fitted.architecture.hidden_widths == [0]
-    assert fitted.losses["linear_floor"] <= fitted.losses["limit"]
-    # the kept model is exactly ridge (alpha 1) on the standardized training rows
-    from sparcs.preprocessing import split_indices
-
-    train, _ = split_indices(len(X), settings.validation_fraction, settings.seed)
+    assert fitted.kind == "floor" and fitted.architecture.hidden_widths == [0]
+    # the kept model is ridge, at the α the folds chose, on all the standardized rows
     Xs = fitted.x_scaler.transform(X)
-    ridge = RidgeBaseline().fit(Xs[train], fitted.y_scaler.transform(y.reshape(-1, 1))[train])
-    expected = fitted.y_scaler.inverse(ridge.predict(Xs))
-    assert np.allclose(fitted.predict(X), expected, atol=1e-4)
+    Ys = fitted.y_scaler.transform(y.reshape(-1, 1))
+    means = {a: row for a, row in zip(ALPHAS, range(len(ALPHAS)), strict=True)}
+    assert len(means) == len(ALPHAS)
+    W, b = ridge_fits(Xs, Ys, np.ones((1, len(X))), ALPHAS)
+    predictions = [fitted.y_scaler.inverse(Xs @ W[0, r] + b[0, r]) for r in range(len(ALPHAS))]
+    assert min(np.abs(fitted.predict(X) - p).max() for p in predictions) < 1e-4
     off = fit_search(X, y, task="regression",
                      settings=SearchSettings(max_hidden=(16,), epochs=30, device="cpu", seed=1,
                                              linear_floor=False))
-    assert not off.linear_floor and "linear_floor" not in off.losses
+    assert off.kind == "network" and not any(r["kind"] == "floor" for r in off.cv)

@@ -138,7 +138,7 @@ def _metrics(
     if fitted.task == "regression":
         baseline = RidgeBaseline().fit(X_train, y_train)
         preds = {
-            "pruned": fitted.predict(X_test)[:, 0],
+            "chosen": fitted.predict(X_test)[:, 0],
             "full": fitted.predict(X_test, model="full")[:, 0],
             "linear_baseline": baseline.predict(X_test)[:, 0],
         }
@@ -150,7 +150,7 @@ def _metrics(
         n_classes = max(fitted.n_outputs, 2)  # a binary model has one logit
         baseline = LogisticBaseline().fit(X_train, y_train, n_classes)
         probas = {
-            "pruned": fitted.predict_proba(X_test),
+            "chosen": fitted.predict_proba(X_test),
             "full": fitted.predict_proba(X_test, model="full"),
             "linear_baseline": baseline.predict_proba(X_test),
         }
@@ -174,8 +174,11 @@ def _metrics(
         "architecture": {
             "max_hidden": fitted.network.sizes[1:-1],
             "hidden_widths": list(arch.hidden_widths),
-            "threshold": fitted.threshold,
+            "kind": fitted.kind,
         },
+        "selection": {"folds": fitted.folds, **{
+            key: {k: v for k, v in fitted.choice[key].items() if k != "losses"}
+            for key in ("chosen", "best") if key in fitted.choice}},
         "validation_loss": fitted.losses,
     }
 
@@ -273,19 +276,14 @@ def _write_outputs(
     write_json(tmp / "history.json", fitted.history.to_dict())
     if fitted.finetune_history is not None:
         write_json(tmp / "finetune_history.json", fitted.finetune_history.to_dict())
-    if fitted.pruning_curve:
-        write_json(tmp / "pruning_curve.json", fitted.pruning_curve)
-        write_csv(tmp / "pruning_curve.csv", [
-            {k: v for k, v in row.items() if k != "widths"} | {
-                "widths": " ".join(str(w) for w in row.get("widths", []))
-            } for row in fitted.pruning_curve
+    if fitted.cv:
+        write_json(tmp / "cv.json", {"folds": fitted.folds, "one_se": config.one_se,
+                                     "candidates": fitted.cv, "choice": fitted.choice})
+        write_csv(tmp / "cv.csv", [
+            {**{k: v for k, v in row.items() if k != "losses"},
+             "losses": " ".join(f"{v:.6g}" for v in row["losses"])} for row in fitted.cv
         ])
-    if fitted.path:
-        write_json(tmp / "path.json", fitted.path)
-        write_csv(tmp / "path.csv", [
-            {**row, "hidden_widths": " ".join(map(str, row.get("hidden_widths", [])))}
-            for row in fitted.path
-        ])
+    write_json(tmp / "members.json", fitted.members)
     write_json(tmp / "metrics.json", metrics)
     figures = _figures(tmp, fitted, config, log)
     search_report(config, fitted, metrics, figures).write(tmp / "report.md")
@@ -299,23 +297,26 @@ def _figures(tmp: Path, fitted: SearchResult, config: SearchConfig, log: Callabl
         log("note: matplotlib is not installed, so no figures (pip install sparcs-nas[plots])")
         return []
     from ..plots.architecture import draw_layers
-    from ..plots.spectrum import eigenvalue_histograms, plot_pruning_curve
+    from ..plots.cv import plot_cv_curve
+    from ..plots.spectrum import eigenvalue_histograms
     from ..plots.training import plot_loss_curve
 
     made = []
     arch = fitted.architecture
+    what = {"network": "pruned network", "floor": "linear floor", "constant": "constant"}
     draw_layers(arch, tmp / "architecture.png", title=(
-        f"Found architecture (pruning threshold {fitted.threshold:.3g}): compact "
-        f"{arch.compact_parameters} parameters; spectral search net {arch.spectral_parameters}"))
+        f"Chosen model ({what[fitted.kind]}): compact {arch.compact_parameters} parameters; "
+        f"spectral search net {arch.spectral_parameters}"))
     made.append("architecture.png")
-    if fitted.pruning_curve:
-        plot_pruning_curve(fitted.pruning_curve, tmp / "pruning_curve.png",
-                           tolerance=config.prune_tolerance, chosen=fitted.threshold)
-        made.append("pruning_curve.png")
-    eigenvalue_histograms(fitted.network, tmp / "eigenvalues.png", threshold=fitted.threshold)
+    if fitted.cv:
+        plot_cv_curve(fitted.cv, fitted.choice, tmp / "cv_curve.png", se=config.one_se,
+                      loss="held-out " + ("squared error" if fitted.task == "regression"
+                                          else "log-loss"))
+        made.append("cv_curve.png")
+    eigenvalue_histograms(fitted.network, tmp / "eigenvalues.png")
     made.append("eigenvalues.png")
     plot_loss_curve(fitted.history, tmp / "loss.png", finetune=fitted.finetune_history,
-                    title="Training, then fine-tuning of the pruned network"
+                    title="Training, then fine-tuning of the chosen network"
                     if fitted.finetune_history is not None else "Training")
     made.append("loss.png")
     return made

@@ -10,7 +10,7 @@ from ..search.engine import SearchResult
 from .config import SearchConfig
 from .markdown import Report
 
-__all__ = ["search_report", "summary_table", "training_note"]
+__all__ = ["cv_table", "search_report", "selection_note", "summary_table", "training_note"]
 
 
 def summary_table(metrics: dict[str, Any]) -> str:
@@ -18,9 +18,10 @@ def summary_table(metrics: dict[str, Any]) -> str:
     label = "R²" if name == "r2" else "accuracy"
     test = metrics["test"]
     par = metrics["parameters"]
+    chosen = test["chosen"] if "chosen" in test else test["pruned"]  # older folders: "pruned"
     rows = [
         ("model", f"test {label}", "parameters"),
-        ("pruned (compact)", f"{test['pruned'][name]:.4f}", str(par["compact"])),
+        ("chosen (compact)", f"{chosen[name]:.4f}", str(par["compact"])),
         ("full spectral", f"{test['full'][name]:.4f}", str(par["spectral"])),
         ("linear baseline", f"{test['linear_baseline'][name]:.4f}", str(par["linear_baseline"])),
     ]
@@ -34,31 +35,59 @@ def summary_table(metrics: dict[str, Any]) -> str:
 def training_note(fitted: SearchResult, epochs: int, finetune_epochs: int) -> str:
     """One sentence on early stopping and fine-tuning, as far as they ran."""
     history, tuned = fitted.history, fitted.finetune_history
-    note = history.describe(epochs).capitalize() + " (epochs are numbered from 1)"
-    if tuned is not None:
-        losses = fitted.losses
-        note += (f"; then fine-tuned the pruned network: {tuned.describe(finetune_epochs)} "
-                 f"(validation loss {losses['pruned']:.4g} → {losses['finetuned']:.4g})")
-    if fitted.linear_floor:
-        note += ("; the regularized linear model (ridge or L2 logistic regression on the "
-                 "training rows) was kept instead: within the tolerance and no larger")
+    note = ("The final network: " + history.describe(epochs)
+            + " (epochs are numbered from 1)")
+    if tuned is not None and "before_finetune" in fitted.losses:
+        note += (f"; then fine-tuned the chosen compact model: {tuned.describe(finetune_epochs)} "
+                 f"(validation loss {fitted.losses['before_finetune']:.4g} → "
+                 f"{fitted.losses['validation']:.4g})")
     return note + "."
 
 
-def path_table(path: list[dict[str, Any]]) -> str:
-    """The members of a regularization path as a Markdown table; the kept one is marked."""
-    lines = ["Every (penalty, seed) pair was trained; each pruned within the same limit, and the "
-             "smallest kept (validation values: loss or error rate, lower is better).", "",
-             "| penalty | seed | epochs | trained | pruned | parameters | hidden widths | |",
-             "|---:|---:|---:|---:|---:|---:|---|---|"]
-    for row in path:
-        pruned = row.get("pruned")
-        lines.append(
-            f"| {row['penalty']:g} | {row['seed']} | {row['epochs']} | {row['trained']:.4g} | "
-            + (f"{pruned:.4g} | {row['parameters']} | {row['hidden_widths']}"
-               if pruned is not None else "– | – | outside the tolerance")
-            + f" | {'**kept**' if row['selected'] else ''} |")
+_KINDS = {"network": "pruned network", "floor": "linear floor (ridge or L2 logistic "
+          "regression)", "constant": "constant"}
+
+
+def _candidate(row: dict[str, Any]) -> str:
+    if row["kind"] != "network":
+        return _KINDS[row["kind"]]
+    return (f"network, penalty {row['penalty']:g}, seed {row['seed']}, at most "
+            f"{row['budget']} parameters")
+
+
+def cv_table(cv: list[dict[str, Any]], choice: dict[str, Any]) -> str:
+    """The cross-validation table in Markdown: every candidate's mean held-out loss ± its
+    standard error over the folds; the best and the chosen one are marked."""
+    lines = ["| candidate | parameters (mean over folds) | held-out loss | |",
+             "|---|---:|---:|---|"]
+    chosen, best = choice.get("chosen", {}), choice.get("best", {})
+
+    def same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+        return bool(b) and all(a.get(k) == b.get(k) for k in ("kind", "penalty", "seed", "budget"))
+
+    for row in cv:
+        mark = " ".join(m for m, hit in (("**chosen**", same(row, chosen)),
+                                         ("best", same(row, best))) if hit)
+        lines.append(f"| {_candidate(row)} | {row['parameters']:.0f} | "
+                     f"{row['mean']:.4g} ± {row['se']:.2g} | {mark} |")
     return "\n".join(lines)
+
+
+def selection_note(fitted: SearchResult, one_se: float) -> str:
+    """How the model was chosen, in words."""
+    chosen, best = fitted.choice["chosen"], fitted.choice["best"]
+    where = (f"{fitted.folds}-fold cross-validation of the training rows" if fitted.folds > 1
+             else "one validation split (the data is large)")
+    loss = "squared error of the standardized target" if fitted.task == "regression" else (
+        "log-loss")
+    note = (f"Chosen by {where}, on the held-out {loss}: the smallest candidate within "
+            f"{one_se:g} standard errors of the best mean ({best['mean']:.4g} ± "
+            f"{best['se']:.2g}, {_candidate(best)}) is the {_candidate(chosen)}, "
+            f"{chosen['mean']:.4g} ± {chosen['se']:.2g}.")
+    if fitted.choice.get("floor_bound"):
+        note += (" The linear floor bounds the networks: the network the rule picked was worse "
+                 "than it, so the floor was kept.")
+    return note
 
 
 def search_report(
@@ -70,11 +99,11 @@ def search_report(
     report = Report(f"SPARCS search: {Path(config.data).name}")
     report.paragraph("\n".join([
         f"Task: **{fitted.task}**; rows: {rows['train']} train, {rows['validation']} validation "
-        f"(pruning), {rows['test']} test"
+        f"(early stopping, pruned structures), {rows['test']} test"
         + (f"; {rows['dropped']} dropped for missing values" if rows["dropped"] else "") + ".",
         f"Maximal architecture searched: hidden widths {metrics['architecture']['max_hidden']}; "
-        f"found: {metrics['architecture']['hidden_widths']} "
-        f"(eigenvalue threshold {fitted.threshold:.3g}).",
+        f"chosen: {_KINDS[fitted.kind]}, hidden widths "
+        f"{metrics['architecture']['hidden_widths']}.",
         training_note(fitted, config.epochs, config.finetune_epochs),
     ]))
     report.heading("Test metrics")
@@ -83,22 +112,24 @@ def search_report(
         f"Direct-space parameters of the maximal network with every skip: "
         f"{metrics['parameters']['direct']}."
     )
-    report.heading("Found architecture")
+    if fitted.cv:
+        report.heading("How the model was chosen")
+        report.paragraph(selection_note(fitted, config.one_se))
+        report.paragraph(cv_table(fitted.cv, fitted.choice))
+    report.heading("Chosen architecture")
     report.paragraph(f"```text\n{fitted.architecture}\n```")
-    if fitted.path:
-        report.heading("Regularization path")
-        report.paragraph(path_table(fitted.path))
     captions = {
-        "architecture.png": ("Architecture", "Live layers and skip connections after pruning."),
-        "pruning_curve.png": (
-            "Pruning curve",
-            "Relative increase of validation loss against the eigenvalues kept; the chosen "
-            f"point is the smallest network within {config.prune_tolerance:.0%}."
-            if config.prune_tolerance is not None else "",
+        "architecture.png": ("Architecture", "Live layers and skip connections of the chosen "
+                             "model."),
+        "cv_curve.png": (
+            "Cross-validation curve",
+            "Mean held-out loss over the folds against the parameters of each candidate, with "
+            "±1 standard error; the star is the best, the circle the chosen one, the dotted "
+            "line the rule's threshold (same units as the curve).",
         ),
         "eigenvalues.png": ("Eigenvalues", "Histograms of the trained eigenvalues per layer."),
         "loss.png": ("Training", "Task loss per epoch (numbered from 1; the circle marks the "
-                     "epoch kept, dashed lines the fine-tuning after pruning): "
+                     "epoch kept, dashed lines the fine-tuning of the chosen model): "
                      + ("mean squared error of the standardized target."
                         if fitted.task == "regression" else "cross-entropy.")),
     }

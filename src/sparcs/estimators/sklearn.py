@@ -2,8 +2,9 @@
 :class:`SparcsClassifier` (optional extra ``sklearn``: ``pip install sparcs-nas[sklearn]``).
 
 Each ``fit`` trains ``SpectralNetwork([n_features, *max_hidden, n_outputs], bias=True)`` from the
-perceptron start with the eigenvalue penalty, prunes eigenvalues on a held-out validation part
-within ``prune_tolerance`` and predicts with the resulting compact network.
+perceptron start with the eigenvalue penalty, on every fold of a cross-validation at once; the
+size of the pruned model (or the regularized linear floor) is chosen on the folds' held-out
+rows, and ``predict`` uses that compact model.
 
 >>> from sklearn.datasets import load_diabetes
 >>> X, y = load_diabetes(return_X_y=True)
@@ -46,16 +47,19 @@ class _SparcsEstimator(BaseEstimator):
     seed and ``verbose`` shows a progress bar while training.
 
     Fitted attributes:
-        network_: the trained :class:`~sparcs.SpectralNetwork` (before pruning).
-        compact_: the pruned :class:`~sparcs.CompactNetwork` that ``predict`` uses.
+        network_: the final trained :class:`~sparcs.SpectralNetwork` (before pruning).
+        compact_: the chosen :class:`~sparcs.CompactNetwork` that ``predict`` uses: a pruned
+            network, or the linear floor or the constant in the same form.
+        kind_: which of those it is: ``"network"``, ``"floor"`` or ``"constant"``.
         architecture_: the found :class:`~sparcs.Architecture` (``hidden_widths``, skips, ...).
-        pruning_curve_: rows of the threshold sweep (validation loss against eigenvalues kept).
-        prune_threshold_: the eigenvalue threshold chosen.
-        history_: :class:`~sparcs.History` with the training loss per epoch (``history_.loss``;
+        cv_results_: the cross-validation table, one record per candidate (``kind``,
+            ``penalty``, ``budget``, ``parameters``, ``mean`` and ``se`` of the held-out loss,
+            ``losses`` per fold).
+        choice_: the rule's outcome (``chosen``, ``best``, ``threshold``, ``floor_bound``).
+        members_: one record per trained network (penalty, seed, fold, epochs).
+        history_: :class:`~sparcs.History` of the final network (``history_.loss``;
             ``history_.best_epoch``: the epoch kept by early stopping).
         finetune_history_: the fine-tuning's :class:`~sparcs.History`, or None.
-        path_: with a regularization path, one record per member (penalty, seed, validation
-            values, parameters, hidden widths, ``selected``); empty without one.
         n_features_in_: number of input columns.
     """
 
@@ -68,9 +72,11 @@ class _SparcsEstimator(BaseEstimator):
         epochs: int = 200,
         batch_size: int = 256,
         lr: float = 3e-3,
-        prune_tolerance: float | None = 0.01,
-        tolerance_kind: str = "metric",
-        prune_structure: bool = True,
+        prune: bool = True,
+        cv_folds: int = 5,
+        cv_max_rows: int = 20_000,
+        one_se: float = 1.0,
+        budgets: int = 12,
         validation_fraction: float = 0.1,
         early_stopping: bool = True,
         n_iter_no_change: int | None = 10,
@@ -90,9 +96,11 @@ class _SparcsEstimator(BaseEstimator):
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
-        self.prune_tolerance = prune_tolerance
-        self.tolerance_kind = tolerance_kind
-        self.prune_structure = prune_structure
+        self.prune = prune
+        self.cv_folds = cv_folds
+        self.cv_max_rows = cv_max_rows
+        self.one_se = one_se
+        self.budgets = budgets
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
@@ -114,11 +122,12 @@ class _SparcsEstimator(BaseEstimator):
         self.network_ = fitted.network
         self.compact_ = fitted.compact
         self.architecture_ = fitted.architecture
-        self.pruning_curve_ = fitted.pruning_curve
-        self.prune_threshold_ = fitted.threshold
+        self.kind_ = fitted.kind
+        self.cv_results_ = fitted.cv
+        self.choice_ = fitted.choice
+        self.members_ = fitted.members
         self.history_ = fitted.history
         self.finetune_history_ = fitted.finetune_history
-        self.path_ = fitted.path
 
     def _check_X(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "compact_")

@@ -8,8 +8,8 @@ a cross-validation, say) on one shared axis of sizes, where they can be compared
 
 Each greedy move shrinks the model by about a fifth (``step``): either the cheapest units by
 contribution per parameter (hidden nodes and skip blocks, their means folded into the
-consumers' biases), or a whole hidden layer. Of these, the move that raises the loss on
-``(X, y)`` least per parameter it removes is taken. Once a budget is met, ``tune(model)`` may
+consumers' biases), or a whole hidden layer. Of these, the move that leaves the lowest loss on
+``(X, y)`` is taken. Once a budget is met, ``tune(model)`` may
 fine-tune the model in place before the path goes on from it.
 
 >>> import torch, sparcs
@@ -92,18 +92,16 @@ class _Path:
         linear part is left)."""
         while self.graph.parameters() > budget:
             size = self.graph.parameters()
-            best: tuple[float, Graph, float] | None = None
+            best: tuple[float, Graph] | None = None
             for graph in self.moves(max(budget, int(size * self.step))):
-                removed = size - graph.parameters()
-                if removed <= 0:
+                if graph.parameters() >= size:
                     continue
                 loss = self.evaluate(graph)
-                rate = (loss - self.loss) / removed
-                if best is None or rate < best[0]:
-                    best = (rate, graph, loss)
+                if best is None or loss < best[0]:
+                    best = (loss, graph)
             if best is None:
                 return
-            self.graph, self.loss = best[1], best[2]
+            self.loss, self.graph = best
 
 
 @torch.no_grad()

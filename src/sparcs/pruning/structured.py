@@ -26,6 +26,7 @@ True
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -289,17 +290,37 @@ def prune_in_rounds(
     the model enough (:meth:`PruningRule.shrank`). Candidates are typically the
     eigenvalue-pruned and the unpruned export of one trained network: which of them prunes
     smaller depends on the network.
+
+    The result is within ``limit``: a round whose fine-tuning or pruning ends outside it is
+    undone. Only where ``max_parameters`` forces every candidate past the limit is the one with
+    the lowest loss returned, outside it.
     """
     if not candidates:
         raise ConfigError("prune_in_rounds needs at least one candidate model")
+    loss_fn = resolve_loss(loss)
     results = [_prune_once(c, X_val, y_val, loss, limit, rule, max_parameters)
                for c in candidates]
-    best = min(results, key=lambda r: (r.compact.num_parameters(), r.loss)).compact
-    for _ in range(rule.rounds if tune is not None else 0):
+    within = [r for r in results if r.loss <= limit]
+    if within:
+        best = min(within, key=lambda r: (r.compact.num_parameters(), r.loss)).compact
+    else:  # a budget forced every candidate past the limit: the least bad
+        best = min(results, key=lambda r: (r.loss, r.compact.num_parameters())).compact
+    for _ in range(rule.rounds if tune is not None and within else 0):
         size = best.num_parameters()
+        kept = copy.deepcopy(best)
         tune(best)
-        again = _prune_once(best, X_val, y_val, loss, limit, rule, max_parameters).compact
-        if not rule.shrank(size, again.num_parameters()):
+        if _loss(best, X_val, y_val, loss_fn) > limit:
+            # Fine-tuning lowers its own training loss; judged by this limit's measure it may
+            # not: keep the model from before it.
+            return kept
+        again = _prune_once(best, X_val, y_val, loss, limit, rule, max_parameters)
+        if again.loss > limit or not rule.shrank(size, again.compact.num_parameters()):
             break
-        best = again
+        best = again.compact
     return best
+
+
+@torch.no_grad()
+def _loss(model: CompactNetwork, X: Tensor, y: Tensor, loss_fn: LossFn) -> float:
+    model.eval()
+    return float(loss_fn(model(X.to(model.layers[0].weight.dtype)), y))

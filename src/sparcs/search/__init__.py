@@ -1,11 +1,11 @@
-"""The search on numpy arrays: settings, engine, regularization path, linear floor, prediction.
+"""The search on numpy arrays: settings, the cross-validated engine and its stages, prediction.
 
 - :mod:`.settings`: :class:`~.settings.SearchSettings`, the one definition of a search's settings;
 - :mod:`.engine`: :func:`~.engine.fit_search`, the stages in order (torch and numpy only):
-  :mod:`.prepare` (split, scalers), :mod:`.path` (training a single network or a
-  regularization path), :mod:`.candidates` (each member pruned within the limit of a
-  :mod:`.criterion`), :mod:`.select` (the selection rule) and :mod:`.finetune`;
-- :mod:`.linear_floor`: the regularized linear model as a candidate of the same form;
+  :mod:`.prepare` (split, scalers) and :mod:`.folds` (which rows each network trains,
+  early-stops and is scored on), :mod:`.cv` (every network trained at once; pruning paths
+  scored on held-out folds), :mod:`.floor` (the linear floor and the constant, cross-validated
+  on the same folds), :mod:`.select` (the selection rule);
 - :mod:`.predictor`: a fitted model behind its scalers, raw features in and targets out.
 
 Reading tables and writing run folders (``sparcs search``) is the application's part:

@@ -1,7 +1,20 @@
-"""A spectral architecture search on numpy arrays: standardize, train, prune, compact.
+"""A spectral architecture search on numpy arrays, with the architecture chosen by
+cross-validation.
 
 This is the engine behind :class:`sparcs.SparcsRegressor`, :class:`sparcs.SparcsClassifier`
-and ``sparcs search``. It needs torch and numpy only (no scikit-learn).
+and ``sparcs search``. It needs torch and numpy only (no scikit-learn). The stages:
+
+1. :func:`~.prepare.prepare`: check the data, hold out the validation part, standardize;
+   :func:`~.folds.make_folds` cuts the training rows into folds.
+2. :func:`~.cv.train_members`: every (penalty, seed) on every fold, and the final member on all
+   training rows, trained from the perceptron start as one batched ensemble, each early-stopping
+   on its own validation rows.
+3. :func:`~.cv.score_paths`: each fold member pruned to a shared grid of parameter budgets, the
+   pruned models scored on the member's held-out fold; the linear floor and the constant are
+   cross-validated on the same folds (:func:`~.floor.linear_cv`).
+4. :func:`~.select.choose`: the smallest candidate within ``one_se`` standard errors of the best
+   mean held-out loss; the floor is a hard bound.
+5. The final member, with the chosen penalty, is pruned to the chosen budget and fine-tuned.
 
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
@@ -16,7 +29,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -24,55 +37,62 @@ import torch
 from torch import nn
 
 from ..devices import resolve_device
+from ..losses import mean_loss, resolve_loss
 from ..preprocessing import Scaler
-from ..pruning.compact import to_compact
-from ..pruning.liveness import thresholded_eigenvalues
+from ..pruning.compact import CompactNetwork, to_compact
+from ..pruning.rule import PruningRule
 from ..spectral.network import SpectralNetwork
+from ..training.finetune import finetune_compact
 from ..training.trainer import History
-from .candidates import Candidate, prune_member
-from .criterion import Criterion
-from .finetune import Tuner
-from .linear_floor import linear_floor
-from .path import Member, Trained, train
+from .cv import Member, Rows, Scores, batch_size, budget_grid, pruning_path, score_paths
+from .cv import train_members as train_all
+from .floor import LinearCV, constant_model, linear_cv, linear_model
+from .folds import make_folds
 from .predictor import Predictor
 from .prepare import TASKS, Prepared, prepare
-from .select import smallest_within
+from .select import Candidate, Choice, choose
 from .settings import SearchSettings
 
 __all__ = ["TASKS", "SearchResult", "fit_search"]
+
 # Below this many multiply-adds per layer and step (batch × width²), extra CPU threads cost more
 # in synchronization than they save; on a busy machine several times more.
 _SINGLE_THREAD_WORK = 2**24
+# Fine-tuning epochs at every budget of a pruning path, from the final fine-tuning's.
+_ROUNDS = PruningRule()
 
 
 @dataclass
 class SearchResult:
-    """A finished search: the trained network, its pruned compact form and how it was found.
+    """A finished search: the final network, its chosen compact form, and what the choice was
+    made on.
 
-    ``network`` is the trained, unpruned network; ``compact`` the pruned (and, with
-    ``finetune_epochs``, fine-tuned) model; ``finetune_history`` the fine-tuning's records;
-    ``path`` one record per member of a regularization path (penalty, seed, validation values
-    trained and pruned, parameters, hidden widths, which one was kept); empty without a path;
-    ``pruning_epochs`` the fine-tuning epochs run between structured-pruning rounds (all members);
-    ``linear_floor`` whether the regularized linear model replaced the pruned one.
+    ``network`` is the final member's trained, unpruned network; ``compact`` the chosen model
+    (a pruned network, or the linear floor or the constant, as compact models) after
+    fine-tuning; ``kind`` says which. ``cv`` is the cross-validation table (one record per
+    candidate: kind, penalty, budget, parameters, mean and standard error of the held-out loss,
+    the loss per fold), ``choice`` the rule's outcome, ``members`` one record per trained
+    network (penalty, seed, fold, epochs, held-out loss of the unpruned network), ``folds`` the
+    number of folds (1: one validation split), ``losses`` the chosen model's validation values.
     """
 
     task: str
     network: SpectralNetwork
     compact: nn.Module
     architecture: Any
-    pruning_curve: list[dict]
-    threshold: float
     history: History
     x_scaler: Scaler
     y_scaler: Scaler | None
     n_outputs: int
+    kind: str = "network"
     n_validation: int = 0
+    folds: int = 1
     losses: dict[str, float] = field(default_factory=dict)
     finetune_history: History | None = None
-    path: list[dict] = field(default_factory=list)
-    pruning_epochs: int = 0
-    linear_floor: bool = False
+    cv: list[dict] = field(default_factory=list)
+    choice: dict = field(default_factory=dict)
+    members: list[dict] = field(default_factory=list)
+    epochs: int = 0  # every epoch trained: the ensemble's, and all fine-tuning
 
     def predictor(self, model: str = "compact") -> Predictor:
         """The compact model (``model="full"``: the unpruned spectral network) behind this
@@ -105,17 +125,12 @@ def fit_search(
     settings: SearchSettings | None = None,
     progress: bool = False,
 ) -> SearchResult:
-    """Train ``SpectralNetwork([d, *max_hidden, out], bias=True)`` from the perceptron start,
-    prune it on a held-out validation part and build the compact model.
+    """Search the architecture of ``SpectralNetwork([d, *max_hidden, out], bias=True)`` for
+    ``(X, y)`` and return the chosen compact model (see the module docstring for the stages).
 
     ``X`` is a finite float array ``(n, d)``. For regression ``y`` is ``(n,)`` or ``(n, k)``;
     for classification it holds class codes ``0 … n_classes−1`` and the network outputs logits.
-    ``progress`` shows a progress bar while training.
-
-    The stages: :func:`~.prepare.prepare` (split, scalers), :func:`~.path.train` (the members),
-    :func:`~.candidates.prune_member` (each member pruned within the limit of the
-    :class:`~.criterion.Criterion`), :func:`~.select.smallest_within` (the choice), and the
-    fine-tuning with the linear floor (:class:`~.finetune.Tuner`).
+    ``progress`` shows progress bars and a line per stage on stderr.
     """
     settings = settings or SearchSettings()
     data = prepare(X, y, task=task, n_classes=n_classes,
@@ -133,137 +148,182 @@ def fit_search(
         torch.set_num_threads(threads)
 
 
-@dataclass
-class _Outcome:
-    """What the pruning, selection and fine-tuning stages give the result."""
-
-    member: Member
-    compact: nn.Module
-    curve: list[dict] = field(default_factory=list)
-    threshold: float = 0.0
-    losses: dict[str, float] = field(default_factory=dict)
-    finetune_history: History | None = None
-    path: list[dict] = field(default_factory=list)
-    pruning_epochs: int = 0
-    floor_kept: bool = False
+def fold_count(settings: SearchSettings, n: int, n_val: int) -> int:
+    """The folds of a search on ``n`` training rows, ``n_val`` of them validation rows:
+    ``cv_folds``, or one validation split above ``cv_max_rows`` rows (or where the rows are too
+    few to cut, or a single validation row could not serve every fold)."""
+    if n > int(settings.cv_max_rows) or n_val == 1:
+        return 1
+    k = min(int(settings.cv_folds), n // 4)
+    return k if k >= 2 else 1
 
 
 def _search(data: Prepared, settings: SearchSettings, device: torch.device,
             say: Callable[[str], None], progress: bool) -> SearchResult:
-    trained = train(data, settings, device, progress=progress)
-    members = trained.members
-    if len(members) == 1:
-        say(f"training: {members[0].history.describe(int(settings.epochs))}")
+    n = len(data.X)
+    k = fold_count(settings, n, len(data.val_rows))
+    codes = data.targets if data.task == "classification" else None
+    folds = make_folds(n, k, val_rows=data.val_rows, seed=int(settings.seed), codes=codes)
+    rows = Rows.of(data, folds, device)
+    say(f"training {len(settings.path()) * len(folds.members)} networks as one ensemble: "
+        + (f"{k} folds and the final network" if k > 1 else "one validation split")
+        + (f" for {len(settings.path())} (penalty, seed) pairs" if len(settings.path()) > 1
+           else ""))
+    members = train_all(data, rows, settings, device, progress=progress)
+    finals = [m for m in members if m.fold is None]
+    say(f"training: {finals[0].history.describe(int(settings.epochs))}")
+    records = [_member_record(m) for m in members]
+    epochs = max(len(m.history.loss) for m in members)
+    if not settings.prune:
+        final = finals[0]
+        compact = to_compact(final.network, 0.0)
+        return _result(data, rows, final, compact, "network", records=records, epochs=epochs)
+
+    sizes = [data.X.shape[1], *settings.max_hidden, data.n_logits]
+    budgets = budget_grid(sizes, int(settings.budgets))
+    tune_epochs = _ROUNDS.round_epochs(int(settings.finetune_epochs))
+    scores = score_paths(members, rows, budgets, settings, tune_epochs, say)
+    for record, member in zip(records, members, strict=True):
+        record["held_out_loss"] = next(
+            (s.full for s in scores if s.member is member), None)
+    linear = linear_cv(data, folds) if settings.linear_floor else None
+    table = _table(scores, budgets, linear, data)
+    choice = choose(table, float(settings.one_se))
+    say(_describe(choice, k))
+    chosen = choice.chosen
+    epochs += tune_epochs * len(budgets) * len(scores)
+    final = next(m for m in finals if chosen.kind != "network"
+                 or (m.penalty, m.seed) == (chosen.penalty, chosen.seed))
+    extra: dict[str, float] = {}
+    if chosen.kind == "floor":
+        assert linear is not None
+        compact: nn.Module = linear_model(final.network, linear.coef[linear.best],
+                                          linear.intercept[linear.best])
+        history = None
+    elif chosen.kind == "constant":
+        compact, history = constant_model(final.network, data), None
     else:
-        say(f"training: a path of {len(members)} networks (penalties × seeds), each stopped "
-            f"on its own validation loss")
-    if settings.prune_tolerance is None:
-        outcome = _Outcome(members[0], to_compact(members[0].network, 0.0))
+        compact = _final_network(final, rows, scores, budgets, chosen.budget, settings,
+                                 tune_epochs)
+        history = None
+        if settings.finetune_epochs:
+            say(f"fine-tuning the chosen network: up to {int(settings.finetune_epochs)} epochs")
+            before = _validation_loss(compact, rows)
+            history = _finetune(compact, final, rows, settings, int(settings.finetune_epochs))
+            epochs += len(history.loss)
+            extra["before_finetune"] = before
+        if linear is not None and _validation_loss(compact, rows) > linear.val_loss[linear.best]:
+            # The floor holds for the final network too: on the validation rows it is worse
+            # than the floor fitted without them, so that is what the search returns.
+            say("the final network is worse than the linear floor on the validation rows: "
+                "keeping the floor")
+            compact = linear_model(final.network, linear.coef[linear.best],
+                                   linear.intercept[linear.best])
+            history, choice.floor_bound = None, True
+            choice.chosen = next(c for c in table if c.kind == "floor")
+    result = _result(data, rows, final, compact, choice.chosen.kind, records=records,
+                     epochs=epochs, history=history, table=table, choice=choice, folds=k)
+    result.losses |= extra
+    return result
+
+
+def _member_record(member: Member) -> dict:
+    return {"penalty": member.penalty, "seed": member.seed, "fold": member.fold,
+            "epochs": len(member.history.loss), "best_epoch": member.history.best_epoch}
+
+
+def _table(scores: list[Scores], budgets: list[int], linear: LinearCV | None,
+           data: Prepared) -> list[Candidate]:
+    """The cross-validation table: every penalty at every budget, the floor, the constant."""
+    table = []
+    for penalty, seed in dict.fromkeys((s.member.penalty, s.member.seed) for s in scores):
+        mine = [s for s in scores if (s.member.penalty, s.member.seed) == (penalty, seed)]
+        for j, budget in enumerate(budgets):
+            table.append(Candidate(
+                "network", penalty, budget, float(np.mean([s.parameters[j] for s in mine])),
+                [s.losses[j] for s in mine], seed))
+    if linear is not None:
+        size = (data.X.shape[1] + 1) * data.n_logits
+        table.append(Candidate("floor", None, size, size, linear.losses[linear.best].tolist()))
+        table.append(Candidate("constant", None, data.n_logits, data.n_logits,
+                               linear.constant.tolist()))
+    return table
+
+
+def _describe(choice: Choice, k: int) -> str:
+    c, b = choice.chosen, choice.best
+    where = f"{k}-fold cross-validation" if k > 1 else "the validation split"
+    if c.kind == "network":
+        what = f"the network of at most {c.budget} parameters (penalty {c.penalty:g}, seed " \
+               f"{c.seed})"
     else:
-        outcome = _prune_select_finetune(data, trained, settings, say)
-    return _result(data, trained, outcome)
+        what = {"floor": "the regularized linear model", "constant": "the constant"}[c.kind]
+    bound = "; the floor bounds the networks" if choice.floor_bound else ""
+    return (f"chose {what} by {where}: held-out loss {c.mean:.4g} ± {c.se:.2g}, the best "
+            f"{b.mean:.4g}{bound}")
 
 
-def _prune_select_finetune(data: Prepared, trained: Trained, settings: SearchSettings,
-                           say: Callable[[str], None]) -> _Outcome:
-    members = trained.members
-    judged = (f"{len(trained.val[0])} validation rows" if trained.val is not None
-              else "the training rows")
-    criterion = Criterion.build(data.task, data.n_logits, trained.judged,
-                                tolerance=float(settings.prune_tolerance),
-                                kind=settings.tolerance_kind)
-    bases = [criterion.value(m.network) for m in members]
-    limit = criterion.limit(min(bases))
-    tune = Tuner(trained.train, trained.judged, loss=trained.loss,
-                 batch_size=int(settings.batch_size), lr=float(settings.lr),
-                 seed=int(settings.seed), n_iter_no_change=settings.n_iter_no_change)
-    records, candidates = _candidates(members, bases, criterion, limit, tune, settings, judged,
-                                      say)
-    chosen = candidates[smallest_within([(c.model, c.value) for c in candidates], limit)]
-    records[members.index(chosen.member)]["selected"] = True
-    compact, losses = chosen.model, {**chosen.losses, "limit": float(limit)}
-    if settings.prune_structure:
-        losses["structured"] = tune.value(compact)
-    if len(members) > 1:
-        say(f"path: kept penalty {chosen.member.penalty:g}, seed {chosen.member.seed} — the "
-            f"smallest model within the tolerance ({compact.num_parameters()} parameters)")
-    history = None
-    if settings.finetune_epochs:
-        say(f"fine-tuning the pruned network: up to {int(settings.finetune_epochs)} epochs")
-        history = tune(compact, int(settings.finetune_epochs))
-        losses["finetuned"] = tune.value(compact)
-    floor_kept = False
-    floor = linear_floor(chosen.member.network, *trained.train, loss=trained.loss) if (
-        settings.linear_floor) else None
-    if floor is not None:
-        floor_value = criterion.value(floor)
-        losses["linear_floor"] = floor_value
-        # Listed first, the regularized floor wins a full tie.
-        if smallest_within([(floor, floor_value), (compact, criterion.value(compact))],
-                           limit) == 0:
-            say("kept the regularized linear model (ridge or L2 logistic regression): "
-                "within the tolerance and no larger than the pruned network")
-            compact, floor_kept = floor, True
-    return _Outcome(chosen.member, compact, chosen.curve, chosen.threshold, losses, history,
-                    records if len(members) > 1 else [],
-                    sum(c.pruning_epochs for c in candidates), floor_kept)
+def _final_network(final: Member, rows: Rows, scores: list[Scores], budgets: list[int],
+                   budget: int, settings: SearchSettings, tune_epochs: int) -> CompactNetwork:
+    """The final member pruned to ``budget``: from its scored path with one split, otherwise
+    along its own path (structures chosen on its validation rows)."""
+    j = budgets.index(budget)
+    scored = next((s for s in scores if s.member is final), None)
+    if scored is not None:
+        return scored.models[j]
+    return pruning_path(final, rows, budgets[: j + 1], settings, tune_epochs)[-1]
 
 
-def _candidates(
-    members: list[Member], bases: list[float], criterion: Criterion, limit: float, tune: Tuner,
-    settings: SearchSettings, judged: str, say: Callable[[str], None],
-) -> tuple[list[dict], list[Candidate]]:
-    """Every member within the limit, pruned; one path record per member."""
-    records, candidates = [], []
-    for member, base in zip(members, bases, strict=True):
-        record = {"penalty": member.penalty, "seed": member.seed,
-                  "epochs": len(member.history.loss), "trained": base, "pruned": None,
-                  "parameters": None, "hidden_widths": [], "selected": False}
-        records.append(record)
-        if base > limit:  # worse than the best member by more than the tolerance
-            continue
-        which = "" if len(members) == 1 else (
-            f" (penalty {member.penalty:g}, seed {member.seed})")
-        say(f"pruning{which}: choosing the eigenvalue threshold on {judged} ...")
-        candidate = prune_member(member, criterion, limit, tune=tune,
-                                 structure=settings.prune_structure,
-                                 finetune_epochs=int(settings.finetune_epochs), say=say)
-        arch = candidate.model.architecture
-        record.update(pruned=candidate.value, parameters=candidate.model.num_parameters(),
-                      hidden_widths=list(arch.hidden_widths if arch else ()))
-        candidates.append(candidate)
-    return records, candidates
+def _finetune(model: CompactNetwork, final: Member, rows: Rows, settings: SearchSettings,
+              epochs: int) -> History:
+    train, _ = rows.weights(None)
+    return finetune_compact(
+        model, rows.X, rows.y, validation=rows.validation(None), loss=rows.loss, epochs=epochs,
+        batch_size=batch_size(settings, len(rows.X)), lr=float(settings.lr),
+        seed=int(settings.seed), n_iter_no_change=settings.n_iter_no_change,
+        sample_weight=train,
+    )
 
 
-def _result(data: Prepared, trained: Trained, outcome: _Outcome) -> SearchResult:
-    compact = outcome.compact
-    architecture = compact.architecture
-    if architecture is not None and not outcome.floor_kept:
-        # Name the eigenvalue threshold the search chose, and the active eigenvalues at it, also
-        # where structured pruning started from the unthresholded export (whose read-out says 0).
-        active = [int((lam != 0).sum())
-                  for lam in thresholded_eigenvalues(outcome.member.network, outcome.threshold)]
-        architecture = replace(architecture, threshold=outcome.threshold,
-                               active_eigenvalues=active)
-        compact.architecture = architecture
+def _validation_loss(model: nn.Module, rows: Rows) -> float:
+    model.eval()
+    return mean_loss(model, *rows.validation(None), resolve_loss(rows.loss))
+
+
+def _result(data: Prepared, rows: Rows, final: Member, compact: nn.Module, kind: str, *,
+            records: list[dict], epochs: int, history: History | None = None,
+            table: list[Candidate] | None = None, choice: Choice | None = None,
+            folds: int = 1) -> SearchResult:
+    X_val, y_val = rows.validation(None)
+    losses = {}
+    if len(X_val):
+        compact.eval()
+        final.network.eval()
+        fn = resolve_loss(rows.loss)
+        losses = {"validation": mean_loss(compact, X_val, y_val, fn),
+                  "validation_full": mean_loss(final.network, X_val, y_val, fn)}
+    if choice is not None:
+        losses |= {"cv": choice.chosen.mean, "cv_se": choice.chosen.se,
+                   "cv_best": choice.best.mean}
     # Results live on the CPU so that fitted models pickle and load anywhere.
     return SearchResult(
         task=data.task,
-        network=outcome.member.network.to("cpu"),
+        network=final.network.to("cpu"),
         compact=compact.to("cpu"),
-        architecture=architecture,
-        pruning_curve=outcome.curve,
-        threshold=outcome.threshold,
-        history=outcome.member.history,
+        architecture=getattr(compact, "architecture", None),
+        history=final.history,
         x_scaler=data.x_scaler,
         y_scaler=data.y_scaler,
         n_outputs=data.n_logits,
-        n_validation=0 if trained.val is None else len(trained.val[0]),
-        losses=outcome.losses,
-        finetune_history=outcome.finetune_history,
-        path=outcome.path,
-        pruning_epochs=outcome.pruning_epochs,
-        linear_floor=outcome.floor_kept,
+        kind=kind,
+        n_validation=len(X_val),
+        folds=folds,
+        losses=losses,
+        finetune_history=history,
+        cv=[c.to_dict() for c in table or []],
+        choice=choice.to_dict() if choice is not None else {},
+        members=records,
+        epochs=epochs,
     )
 
 

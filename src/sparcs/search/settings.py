@@ -10,9 +10,7 @@ from ..errors import ConfigError
 from ..options import MAX_SEED, option, seed_option, validate
 from ..training.config import TrainConfig, batch_option, epochs_option, lr_option, penalty_option
 
-__all__ = ["TOLERANCE_KINDS", "SearchSettings"]
-
-TOLERANCE_KINDS = ("loss", "metric")
+__all__ = ["SearchSettings"]
 
 
 @dataclass
@@ -20,26 +18,25 @@ class SearchSettings:
     """Hyperparameters of one search (field names match the estimator and the CLI flags).
 
     ``max_hidden`` is the maximal architecture: the widths of the hidden layers the search starts
-    from. ``validation_fraction`` of the rows are held out for pruning.
+    from, from the perceptron start with the eigenvalue ``penalty``.
 
-    Pruning keeps the smallest model within ``prune_tolerance`` of the trained network on the
-    validation part (None: no pruning). With ``path_penalties`` or ``path_seeds``, several
-    networks are trained at once and the smallest pruned one within the tolerance of the best
-    is kept (see :mod:`sparcs.search.path`). With ``tolerance_kind="metric"`` (the default) that is
-    an absolute drop of the validation R² (regression) or accuracy (classification): the
-    smallest model within 0.01 of the trained one; with ``"loss"`` a relative increase of the
-    validation loss (0.05 = 5 %, the paper's rule). Eigenvalue thresholding
-    runs first; ``prune_structure`` then removes hidden nodes, skip blocks and whole layers by
-    their measured contribution (:mod:`sparcs.pruning.structured`), and never leaves a model
-    larger than the plain MLP of the same widths.
+    The penalty and the size of the returned model are chosen by cross-validation: with
+    ``cv_folds`` folds of the training rows (one validation split above ``cv_max_rows`` rows),
+    every fold's network is pruned to ``budgets`` parameter budgets and scored on the rows it
+    never saw, by its loss (squared error, or log-loss). The smallest candidate within
+    ``one_se`` standard errors of the best mean held-out loss is kept, and the regularized
+    linear floor (``linear_floor``) is a hard bound. ``path_penalties`` and ``path_seeds`` add
+    penalties and starting points to the candidates; every network trains at once, as one
+    batched ensemble (see :mod:`sparcs.search.engine`).
 
-    ``early_stopping`` keeps the parameters of the epoch with the lowest validation loss (and
-    stops after ``n_iter_no_change`` epochs without improvement; None: run every epoch). That
-    patience only counts after ``recruit_steps`` optimizer steps, the time the perceptron start
-    needs to switch its hidden layers on. ``finetune_epochs`` then trains the compact model's
-    weights further (0: none), keeping whichever epoch, the start included, is best on
-    validation. Early stopping needs a validation part and is skipped without one
-    (``validation_fraction=0``).
+    Within every fold, and for the final network, ``validation_fraction`` of the rows are held
+    out: ``early_stopping`` keeps the parameters of the epoch with the lowest validation loss
+    (and stops after ``n_iter_no_change`` epochs without improvement; None: run every epoch),
+    judged only after ``recruit_steps`` optimizer steps, the time the perceptron start needs to
+    switch its hidden layers on; the pruned structures are chosen on those rows too.
+    ``finetune_epochs`` then trains the chosen compact model further (0: none), keeping
+    whichever epoch, the start included, is best on validation; a fifth of it fine-tunes every
+    budget's model along the way.
     """
 
     max_hidden: tuple[int, ...] = option(
@@ -52,22 +49,31 @@ class SearchSettings:
     epochs: int = epochs_option(200)
     batch_size: int = batch_option(256)
     lr: float = lr_option(3e-3)
-    prune_tolerance: float | None = option(
-        0.01, "how far pruning may fall behind the trained network on validation (see "
-        "tolerance_kind); none: no pruning", kind=float, low=0, low_open=True, none=True,
-        metavar="TOL",
+    prune: bool = option(
+        True, "prune the network to the size cross-validation chooses (off: return the "
+        "unpruned network)", kind=bool,
     )
-    tolerance_kind: str = option(
-        "metric", "loss: TOL is a relative increase of the validation loss (0.05 = 5 %); "
-        "metric: an absolute drop of the validation R² or accuracy", kind=str,
-        choices=TOLERANCE_KINDS,
+    cv_folds: int = option(
+        5, "folds of the cross-validation that chooses the penalty and the model size (1: one "
+        "validation split)", kind=int, low=1, high=50, metavar="K",
     )
-    prune_structure: bool = option(
-        True, "after eigenvalue pruning, remove hidden nodes, skip blocks and whole layers by "
-        "their measured contribution", kind=bool,
+    cv_max_rows: int = option(
+        20_000, "above this many training rows one validation split replaces the folds",
+        kind=int, low=0, metavar="N",
+    )
+    one_se: float = option(
+        1.0, "keep the smallest model whose cross-validated loss is within this many standard "
+        "errors of the best (1: the one-standard-error rule; 0: the best)", kind=float, low=0,
+        metavar="SE",
+    )
+    budgets: int = option(
+        12, "parameter budgets, log-spaced from the linear model to the plain MLP of the "
+        "maximal widths, at which the networks are pruned and compared", kind=int, low=1,
+        high=100, metavar="N",
     )
     validation_fraction: float = option(
-        0.1, "share of the training rows held out to choose the pruning and to early-stop on",
+        0.1, "share of the training rows held out to early-stop on and to choose the pruned "
+        "structures on",
         kind=float, low=0, high=1, high_open=True,
     )
     early_stopping: bool = option(
@@ -82,22 +88,22 @@ class SearchSettings:
         "switch on", kind=int, low=0, metavar="N",
     )
     path_penalties: tuple[float, ...] = option(
-        (), "a regularization path: penalties c trained side by side as one batched ensemble; "
-        "the smallest pruned model within the tolerance of the best one wins (empty: penalty "
-        "alone)", kind=tuple, items=float, low=0, max_items=100, metavar="C,C",
+        (), "a regularization path: penalties c trained side by side, every one a candidate "
+        "of the cross-validation (empty: penalty alone)", kind=tuple, items=float, low=0,
+        max_items=100, metavar="C,C",
     )
     path_seeds: int = option(
         1, "starting points per penalty on the path (seeds seed, seed+1, ...): more than one "
         "removes the luck of one initialization", kind=int, low=1, high=1000, metavar="N",
     )
     linear_floor: bool = option(
-        True, "also fit ridge regression (alpha 1) or L2 logistic regression (C 1) on the "
-        "training rows and keep it where it is within the tolerance and no larger than the "
-        "pruned network", kind=bool,
+        True, "cross-validate ridge or L2 logistic regression (and the constant) on the same "
+        "folds: a candidate, and a bound no network may be worse than", kind=bool,
     )
     finetune_epochs: int = option(
-        20, "epochs of training the pruned compact model, keeping the epoch (the start "
-        "included) that is best on validation", kind=int, low=0, metavar="N",
+        20, "epochs of training the chosen compact model, keeping the epoch (the start "
+        "included) that is best on validation; a fifth of it at every budget on the way",
+        kind=int, low=0, metavar="N",
     )
     standardize: bool = option(
         True, "standardize inputs and regression targets (predictions are mapped back)",

@@ -34,12 +34,12 @@ SEARCH_DEFAULTS: dict[str, Any] = {
     "max_hidden": (64, 64), "epochs": 100, "batch_size": 128, "lr": 1e-3,
     "n_iter_no_change": 20, "finetune_epochs": 30,
 }
-# Search settings each trial sets (compare's tolerance as a relative rise of validation loss,
-# the trial's seed): not flags, and left out of config.json.
-PER_TRIAL = ("prune_tolerance", "tolerance_kind", "seed")
+# Search settings each trial sets (the trial's seed): not flags, and left out of config.json.
+PER_TRIAL = ("seed",)
 # Settings of the sparcs method alone (the other methods have no such thing).
-SPARCS_ONLY = ("penalty", "penalty_norm", "prune_structure", "recruit_steps", "path_penalties",
-               "path_seeds", "linear_floor", "standardize")
+SPARCS_ONLY = ("penalty", "penalty_norm", "prune", "cv_folds", "cv_max_rows", "one_se",
+               "budgets", "recruit_steps", "path_penalties", "path_seeds", "linear_floor",
+               "standardize")
 
 _SEARCH_FIELDS = {f.name: f for f in dataclasses.fields(SearchSettings)}
 # What compare asks more of the search settings than the search does, and its help texts.

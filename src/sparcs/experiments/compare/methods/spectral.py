@@ -1,4 +1,5 @@
-"""``sparcs``: the library's own search (the estimators' pipeline, :func:`fit_search`)."""
+"""``sparcs``: the library's own search, as a user gets it (:func:`fit_search`): the penalty and
+the model size chosen by cross-validation on the training rows, with the comparison's budget."""
 
 from __future__ import annotations
 
@@ -16,20 +17,14 @@ __all__ = ["run_sparcs"]
 
 
 def run_sparcs(split: Split, settings: CompareSettings, device: torch.device) -> list[Outcome]:
-    """Train the spectral network from the perceptron start, prune, fine-tune, compact: the
-    comparison's search, shrinking within the same rule as every method (a relative rise of
-    validation loss), with the trial's seed."""
-    search = dataclasses.replace(
-        settings.search, prune_tolerance=settings.tolerance, tolerance_kind="loss",
-        seed=split.seed, device=str(device),
-    )
+    """Search on the split's training and validation rows with the trial's seed; every network
+    of the search (each fold's and the final one) counts as a training."""
+    search = dataclasses.replace(settings.search, seed=split.seed, device=str(device))
     p = split.problem
     # fit_search cuts its validation part with the same call as Split: the same rows.
     fitted = fit_search(split.X_fit, split.y_fit, task=p.task, n_classes=p.n_classes,
                         settings=search)
-    tuned = fitted.finetune_history
-    # Training, the fine-tunings between structured-pruning rounds and the final fine-tuning.
-    epochs = (len(fitted.history.loss) + fitted.pruning_epochs
-              + (len(tuned.loss) if tuned is not None else 0))
     return [Outcome("sparcs", fitted.outputs, compact_size(fitted.compact, len(search.max_hidden)),
-                    trainings=1, epochs=epochs, details={"validation_loss": fitted.losses})]
+                    trainings=len(fitted.members), epochs=fitted.epochs,
+                    details={"kind": fitted.kind, "validation_loss": fitted.losses,
+                             "choice": fitted.choice})]
