@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from .metrics import softmax
-from .preprocessing import Scaler
+from .preprocessing import CHUNK_ROWS, Scaler
 
 __all__ = ["LogisticBaseline", "RidgeBaseline", "logistic_fits", "ridge_fits"]
 
@@ -91,18 +91,25 @@ def ridge_fits(Z: np.ndarray, Y: np.ndarray, weights: np.ndarray, alphas: np.nda
     >>> np.round(W[0, 0, :, 0], 6).tolist(), np.round(b[0, 0], 6).tolist()
     ([1.0, 2.0], [3.0])
     """
-    Z = np.asarray(Z, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64).reshape(len(Z), -1)
     alphas = np.asarray(alphas, dtype=np.float64)
     coefs, intercepts = [], []
     for w in np.asarray(weights, dtype=np.float64):
-        total = w.sum()
-        z_mean, y_mean = w @ Z / total, w @ Y / total
-        Zc, Yc = Z - z_mean, Y - y_mean
-        gram = (Zc * w[:, None]).T @ Zc
-        values, vectors = np.linalg.eigh(gram)
+        # Weighted sums over chunks of rows, in float64: no copy of Z is ever made.
+        total, z_sum, y_sum = w.sum(), 0.0, 0.0
+        zz, zy = 0.0, 0.0
+        for i in range(0, len(Z), CHUNK_ROWS):
+            z = np.asarray(Z[i : i + CHUNK_ROWS], dtype=np.float64)
+            wz = z * w[i : i + CHUNK_ROWS, None]
+            z_sum = z_sum + wz.sum(0)
+            y_sum = y_sum + w[i : i + CHUNK_ROWS] @ Y[i : i + CHUNK_ROWS]
+            zz = zz + wz.T @ z
+            zy = zy + wz.T @ Y[i : i + CHUNK_ROWS]
+        z_mean, y_mean = z_sum / total, y_sum / total
+        gram = zz - total * np.outer(z_mean, z_mean)
+        values, vectors = np.linalg.eigh((gram + gram.T) / 2)
         values = np.clip(values, 0.0, None)
-        rhs = vectors.T @ ((Zc * w[:, None]).T @ Yc)
+        rhs = vectors.T @ (zy - total * np.outer(z_mean, y_mean))
         W = np.stack([vectors @ (rhs / (values + a)[:, None]) for a in alphas])
         coefs.append(W)
         intercepts.append(y_mean - np.einsum("d,adk->ak", z_mean, W))

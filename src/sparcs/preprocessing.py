@@ -54,6 +54,14 @@ def split_indices(
     return rng.permutation(np.concatenate(keep)), rng.permutation(np.concatenate(held))
 
 
+# Rows per chunk where whole arrays would otherwise be copied (scalers, transforms).
+CHUNK_ROWS = 65536
+
+
+def _chunks(rows: np.ndarray) -> list[np.ndarray]:
+    return [rows[i : i + CHUNK_ROWS] for i in range(0, len(rows), CHUNK_ROWS)]
+
+
 @dataclass
 class Scaler:
     """Per-column standardization (x − mean) / scale; the identity when ``mean``/``scale`` are
@@ -63,13 +71,32 @@ class Scaler:
     scale: np.ndarray
 
     @classmethod
-    def fit(cls, data: np.ndarray, *, enabled: bool = True) -> Scaler:
+    def fit(cls, data: np.ndarray, *, enabled: bool = True,
+            rows: np.ndarray | None = None) -> Scaler:
+        """The scaler of ``data``'s ``rows`` (default: all), computed in float64 over chunks of
+        rows, so that no copy of the data is made."""
         if not enabled:
             return cls(np.zeros(data.shape[1]), np.ones(data.shape[1]))
-        mean = data.mean(axis=0)
-        scale = data.std(axis=0)
+        rows = np.arange(len(data)) if rows is None else np.asarray(rows)
+        count = max(len(rows), 1)
+        mean = np.zeros(data.shape[1])
+        for part in _chunks(rows):
+            mean += data[part].sum(axis=0, dtype=np.float64)
+        mean /= count
+        square = np.zeros(data.shape[1])
+        for part in _chunks(rows):
+            square += ((data[part] - mean) ** 2).sum(axis=0)
+        scale = np.sqrt(square / count)
         scale[~(scale > 1e-12 * np.maximum(1.0, np.abs(mean)))] = 1.0
         return cls(mean, scale)
+
+    def transform_into(self, data: np.ndarray, dtype: type = np.float32) -> np.ndarray:
+        """``transform(data)`` as a new array of ``dtype``, computed in chunks of rows (no
+        float64 copy of the whole data)."""
+        out = np.empty(data.shape, dtype=dtype)
+        for i in range(0, len(data), CHUNK_ROWS):
+            out[i : i + CHUNK_ROWS] = (data[i : i + CHUNK_ROWS] - self.mean) / self.scale
+        return out
 
     def transform(self, data: np.ndarray) -> np.ndarray:
         return (data - self.mean) / self.scale

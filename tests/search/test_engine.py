@@ -150,17 +150,18 @@ def test_the_floor_is_chosen_on_a_small_linear_problem_and_is_ridge():
     from sparcs.baselines import ridge_fits
     from sparcs.search.floor import ALPHAS
 
+    # 60 rows, 30 features, a noisy linear target: regularization is what matters
     rng = np.random.default_rng(3)
-    X = rng.normal(size=(60, 8))
-    y = X @ rng.normal(size=8) + 0.5 * rng.normal(size=60)
+    X = rng.normal(size=(60, 30))
+    y = X @ (0.3 * rng.normal(size=30)) + rng.normal(size=60)
     settings = SearchSettings(max_hidden=(16,), epochs=30, device="cpu", seed=1)
     fitted = fit_search(X, y, task="regression", settings=settings)
     assert fitted.kind == "floor" and fitted.architecture.hidden_widths == [0]
+    floor = next(r for r in fitted.cv if r["kind"] == "floor")
+    assert all(floor["mean"] < r["mean"] for r in fitted.cv if r["kind"] == "network")
     # the kept model is ridge, at the α the folds chose, on all the standardized rows
     Xs = fitted.x_scaler.transform(X)
     Ys = fitted.y_scaler.transform(y.reshape(-1, 1))
-    means = {a: row for a, row in zip(ALPHAS, range(len(ALPHAS)), strict=True)}
-    assert len(means) == len(ALPHAS)
     W, b = ridge_fits(Xs, Ys, np.ones((1, len(X))), ALPHAS)
     predictions = [fitted.y_scaler.inverse(Xs @ W[0, r] + b[0, r]) for r in range(len(ALPHAS))]
     assert min(np.abs(fitted.predict(X) - p).max() for p in predictions) < 1e-4

@@ -68,15 +68,15 @@ def test_config_json_keys_are_the_config_fields(tmp_path):
 
 def test_flags_reach_the_settings():
     args = build_parser().parse_args(
-        ["search", "d.csv", "--max-hidden", "3,5", "--prune-tolerance", "none",
-         "--no-standardize", "--penalty-norm", "1"]
+        ["search", "d.csv", "--max-hidden", "3,5", "--no-prune", "--cv-folds", "3",
+         "--one-se", "0.5", "--no-standardize", "--penalty-norm", "1"]
     )
     from sparcs.cli.common import dataclass_from_args
 
     config = dataclass_from_args(SearchConfig, SearchConfig(data=args.data), args)
     assert config.settings() == SearchSettings(
-        max_hidden=(3, 5), prune_tolerance=None, standardize=False, penalty_norm=1.0
-    )
+        max_hidden=(3, 5), prune=False, cv_folds=3, one_se=0.5, standardize=False,
+        penalty_norm=1.0)
 
 
 def test_from_attributes_refuses_missing_settings():

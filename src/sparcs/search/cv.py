@@ -23,6 +23,7 @@ from torch import Tensor
 
 from ..errors import DataError
 from ..losses import mean_loss, resolve_loss
+from ..progress import progress as progress_bar
 from ..pruning.budget import prune_to_budgets
 from ..pruning.compact import CompactNetwork, to_compact
 from ..pruning.size import mlp_parameters
@@ -72,7 +73,7 @@ class Rows:
     @classmethod
     def of(cls, data: Prepared, folds: Folds, device: torch.device,
            dtype: torch.dtype = torch.float32) -> Rows:
-        X, y = data.tensors(np.arange(len(data.X)), device, dtype)
+        X, y = data.tensors(None, device, dtype)
         if data.loss == "binary_cross_entropy":
             y = y.reshape(-1, 1).to(X.dtype)
         val = torch.as_tensor(np.flatnonzero(folds.val), device=device)
@@ -203,12 +204,13 @@ class Scores:
 
 def score_paths(members: list[Member], rows: Rows, budgets: list[int],
                 settings: SearchSettings, tune_epochs: int,
-                say: Callable[[str], None]) -> list[Scores]:
+                say: Callable[[str], None], *, progress: bool = False) -> list[Scores]:
     """Prune every scoring member (the fold members, or with one split the final one) to the
     budgets and score each model on the member's held-out rows."""
     scorers = [m for m in members if m.fold is not None] or members
     out = []
-    for i, member in enumerate(scorers, start=1):
+    bar = progress_bar(scorers, enable=progress, desc="prune and score", leave=False)
+    for i, member in enumerate(bar, start=1):
         say(f"pruning and scoring {i}/{len(scorers)}: fold "
             f"{'-' if member.fold is None else member.fold + 1}, penalty {member.penalty:g}")
         X_h, y_h = rows.scored(member.fold)

@@ -181,8 +181,11 @@ def _search(data: Prepared, settings: SearchSettings, device: torch.device,
 
     sizes = [data.X.shape[1], *settings.max_hidden, data.n_logits]
     budgets = budget_grid(sizes, int(settings.budgets))
-    tune_epochs = _ROUNDS.round_epochs(int(settings.finetune_epochs))
-    scores = score_paths(members, rows, budgets, settings, tune_epochs, say)
+    # Every budget's model is fine-tuned a little before it is scored where folds make the
+    # scores (small data); on one split (large data) only the chosen model is, which keeps
+    # the search's cost near its training's.
+    tune_epochs = _ROUNDS.round_epochs(int(settings.finetune_epochs)) if k > 1 else 0
+    scores = score_paths(members, rows, budgets, settings, tune_epochs, say, progress=progress)
     for record, member in zip(records, members, strict=True):
         record["held_out_loss"] = next(
             (s.full for s in scores if s.member is member), None)
@@ -209,7 +212,8 @@ def _search(data: Prepared, settings: SearchSettings, device: torch.device,
         if settings.finetune_epochs:
             say(f"fine-tuning the chosen network: up to {int(settings.finetune_epochs)} epochs")
             before = _validation_loss(compact, rows)
-            history = _finetune(compact, final, rows, settings, int(settings.finetune_epochs))
+            history = _finetune(compact, final, rows, settings, int(settings.finetune_epochs),
+                                progress=progress)
             epochs += len(history.loss)
             extra["before_finetune"] = before
         if linear is not None and _validation_loss(compact, rows) > linear.val_loss[linear.best]:
@@ -275,13 +279,13 @@ def _final_network(final: Member, rows: Rows, scores: list[Scores], budgets: lis
 
 
 def _finetune(model: CompactNetwork, final: Member, rows: Rows, settings: SearchSettings,
-              epochs: int) -> History:
+              epochs: int, *, progress: bool = False) -> History:
     train, _ = rows.weights(None)
     return finetune_compact(
         model, rows.X, rows.y, validation=rows.validation(None), loss=rows.loss, epochs=epochs,
         batch_size=batch_size(settings, len(rows.X)), lr=float(settings.lr),
         seed=int(settings.seed), n_iter_no_change=settings.n_iter_no_change,
-        sample_weight=train,
+        sample_weight=train, progress=progress,
     )
 
 

@@ -43,9 +43,9 @@ def validation_split(
 
 @dataclass(frozen=True)
 class Prepared:
-    """Checked data of one search: standardized features ``X`` (float64), ``targets`` (class
-    codes, or standardized regression targets ``(n, k)``), the scalers that undo them, and the
-    split into training and validation rows."""
+    """Checked data of one search: standardized features ``X`` (float32, the one copy a search
+    keeps), ``targets`` (class codes, or standardized regression targets ``(n, k)``), the
+    scalers that undo them, and the split into training and validation rows."""
 
     task: str
     n_outputs: int  # classes (classification) or target columns (regression)
@@ -65,13 +65,19 @@ class Prepared:
     def loss(self) -> str:
         return loss_for(self.task, self.n_logits)
 
-    def tensors(self, rows: np.ndarray, device: torch.device | str = "cpu",
+    def tensors(self, rows: np.ndarray | None, device: torch.device | str = "cpu",
                 dtype: torch.dtype = torch.float32) -> tuple[Tensor, Tensor]:
-        """``(X, y)`` of ``rows`` on ``device``: class codes as long, targets as ``dtype``."""
-        xt = torch.as_tensor(self.X[rows], dtype=dtype, device=device)
+        """``(X, y)`` of ``rows`` (None: all, sharing memory with ``X`` where it can) on
+        ``device``: class codes as long, targets as ``dtype``."""
+        if rows is None:
+            xt = torch.as_tensor(self.X, dtype=dtype, device=device)
+            targets = self.targets
+        else:
+            xt = torch.as_tensor(self.X[rows], dtype=dtype, device=device)
+            targets = self.targets[rows]
         if self.task == "classification":
-            return xt, torch.as_tensor(self.targets[rows], dtype=torch.long, device=device)
-        return xt, torch.as_tensor(self.targets[rows], dtype=dtype, device=device)
+            return xt, torch.as_tensor(targets, dtype=torch.long, device=device)
+        return xt, torch.as_tensor(targets, dtype=dtype, device=device)
 
 
 def prepare(
@@ -110,7 +116,9 @@ def prepare(
             raise DataError(f"y holds {int((~np.isfinite(Y)).sum())} NaN or infinite values")
         n_out = Y.shape[1]
         train, val = validation_split(len(X), validation_fraction, seed)
-        y_scaler = Scaler.fit(Y[train], enabled=standardize)
+        y_scaler = Scaler.fit(Y, enabled=standardize, rows=train)
         targets = y_scaler.transform(Y)
-    x_scaler = Scaler.fit(X[train], enabled=standardize)
-    return Prepared(task, n_out, x_scaler.transform(X), targets, x_scaler, y_scaler, train, val)
+    x_scaler = Scaler.fit(X, enabled=standardize, rows=train)
+    # One float32 copy of the features, standardized: what training and the floor read.
+    return Prepared(task, n_out, x_scaler.transform_into(X, np.float32), targets, x_scaler,
+                    y_scaler, train, val)

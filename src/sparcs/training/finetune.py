@@ -89,6 +89,7 @@ def finetune_compact(
     n_iter_no_change: int | None = None,
     sample_weight: Tensor | None = None,
     validation_weight: Tensor | None = None,
+    progress: bool = False,
 ) -> History:
     """Train every weight of ``model`` (a pruned compact network: the removed nodes and blocks
     do not exist, so they stay removed) with Adam, in place.
@@ -143,7 +144,7 @@ def finetune_compact(
         model, optimizer, generator, n=X.shape[0], epochs=epochs, batch_size=batch_size,
         penalty=0.0,
         hooks=EpochHooks(losses=losses, record=record, validate=validate, judged=judged),
-        device=X.device, stopping=stopping, desc="fine-tune",
+        device=X.device, stopping=stopping, desc="fine-tune", progress=progress,
     )
     stopping.restore(model)
     model.eval()
