@@ -109,3 +109,7 @@ def test_the_install_extras_hold_what_the_snippets_import():
     for extra in ("all", "dev"):
         for package in ("pandas", "scikit-learn", "matplotlib", "tqdm"):
             assert f'"{package}' in extras[extra], (extra, package)
+    # CI installs the dev extra: the ONNX tests (onnxruntime against torch) run there, unskipped.
+    for package in ("onnx>", "onnxscript", "onnxruntime"):
+        assert f'"{package}' in extras["dev"], package
+    assert '"onnxruntime' in extras["onnx"]  # users can check their export
