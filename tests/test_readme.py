@@ -4,6 +4,7 @@ where that does not depend on the machine."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -36,6 +37,7 @@ RUN = {
     ("Use it from Python", "python"),
     ("From Python (scikit-learn API; `pip install -e \".[sklearn]\"`)", "python"),
     ("From the command line", "bash"),
+    ("Export to ONNX", "bash"),  # run by test_command_line_snippet_runs_as_written, after it
 }
 
 
@@ -101,6 +103,12 @@ def test_command_line_snippet_runs_as_written(tmp_path):
     assert (tmp_path / "diabetes-search" / "metrics.json").is_file()
     assert _stable_lines(printed) == _stable_lines(output)
     assert printed.splitlines()[0] == output.splitlines()[0]  # rows, features, split
+    # The export snippet continues from the search folder written above (the onnx extra).
+    if all(importlib.util.find_spec(name) for name in ("onnx", "onnxscript")):
+        (_, _, code, _), = [s for s in snippets() if s[0] == "Export to ONNX"]
+        printed = _run(["bash", "-e", "-c", code], tmp_path)
+        assert "wrote diabetes.onnx:" in printed and "wrote diabetes.columns.json:" in printed
+        assert (tmp_path / "diabetes.onnx").is_file()
 
 
 def test_the_install_extras_hold_what_the_snippets_import():
@@ -109,3 +117,7 @@ def test_the_install_extras_hold_what_the_snippets_import():
     for extra in ("all", "dev"):
         for package in ("pandas", "scikit-learn", "matplotlib", "tqdm"):
             assert f'"{package}' in extras[extra], (extra, package)
+    # CI installs the dev extra: the ONNX tests (onnxruntime against torch) run there, unskipped.
+    for package in ("onnx>", "onnxscript", "onnxruntime"):
+        assert f'"{package}' in extras["dev"], package
+    assert '"onnxruntime' in extras["onnx"]  # users can check their export

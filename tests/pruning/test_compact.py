@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 
 import pytest
@@ -191,15 +190,6 @@ def test_torch_export() -> None:
     program = torch.export.export(compact, (x,))
     with torch.no_grad():
         _assert_same(program.module()(x), net(x), 1e-10)
-
-
-@pytest.mark.skipif(importlib.util.find_spec("onnx") is None, reason="onnx is not installed")
-def test_onnx_export(tmp_path) -> None:
-    compact = to_compact(random_net([3, 4, 2], bias=True, seed=18, dtype=torch.float32))
-    path = compact.to_onnx(tmp_path / "model.onnx")
-    import onnx
-
-    onnx.checker.check_model(onnx.load(str(path)))
 
 
 def test_input_checks() -> None:

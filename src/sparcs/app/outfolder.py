@@ -78,16 +78,19 @@ def _protected(path: Path, inputs: Iterable[Path], flag: str) -> str | None:
 
 def check_output_file(
     path: Path, *, overwrite: bool, inputs: Iterable[Path] = (), keep: Iterable[Path] = (),
-    flag: str = "--out",
+    flag: str = "--out", example: str = "preds.csv",
 ) -> None:
     """Refuse to write the file ``path`` over an input, over a file inside a folder in ``keep``
-    (a saved model, say), or over any existing file without ``overwrite``."""
+    (a saved model, say), or over any existing file without ``overwrite``; a folder at ``path``
+    is refused with a file name such as ``example`` as the advice."""
     where = path.resolve()
     for item in inputs:
         if where == Path(item).resolve():
             raise OutputExistsError(f"{flag} {path} is the input data file; give another name")
     if path.exists() and not path.is_file():
-        raise OutputExistsError(f"{flag} {path} is a folder; give a file name such as preds.csv")
+        raise OutputExistsError(
+            f"{flag} {path} is a folder; give a file name such as {example}"
+        )
     if not path.exists():
         return
     for folder in keep:

@@ -25,6 +25,7 @@ COMMANDS = {
     "search": "Search an architecture for your own data (CSV or .npz).",
     "compare": "Compare SPARCS with other architecture searches on the same data and budget.",
     "predict": "Predict with a saved search on new data.",
+    "export": "Export a saved search as an ONNX file (scalers included) for other runtimes.",
     "show": "Print the architecture and metrics of a saved search.",
 }
 

@@ -6,9 +6,12 @@ layers j whose block is non-zero; the bias node's column becomes the bias vector
 """
 
 # No ``from __future__ import annotations``: TorchScript needs the real class annotations.
+import contextlib
 import copy
+import logging
 import os
-import tempfile
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +26,20 @@ from ..spectral.network import SpectralNetwork
 from .architecture import Architecture, from_liveness
 from .liveness import analyse, check_threshold, compact_plan
 
-__all__ = ["COMPACT_ACTIVATIONS", "CompactLayer", "CompactNetwork", "to_compact"]
+__all__ = [
+    "COMPACT_ACTIVATIONS", "CompactLayer", "CompactNetwork", "export_onnx", "quiet_onnx_export",
+    "require_onnx", "to_compact",
+]
 
 # Every named activation exports: the compact model applies it as a module.
 COMPACT_ACTIVATIONS = tuple(ACTIVATIONS)
 WEIGHTS_FILE = "weights.pt"
 ARCHITECTURE_FILE = "architecture.json"
 FORMAT = "sparcs.compact"
+# Loggers of torch's ONNX exporter and the packages it runs; quieted during an export only.
+ONNX_EXPORT_LOGGERS = ("torch.onnx", "torch.export", "torch._export", "onnxscript", "onnx_ir")
+# Warnings the exporter's internals raise about their own use of torch (nothing a user can do).
+ONNX_EXPORT_WARNINGS = (FutureWarning, DeprecationWarning, PendingDeprecationWarning)
 
 
 class CompactLayer(nn.Module):
@@ -237,32 +247,87 @@ class CompactNetwork(nn.Module):
 
     @torch.jit.unused
     def to_onnx(self, path: str | os.PathLike, *, opset_version: int | None = None) -> Path:
-        """Export to ONNX with a dynamic batch size (needs the ``onnx`` extra)."""
-        try:
-            import onnx  # noqa: F401
-        except ImportError:
-            raise SparcsError(
-                "ONNX export needs the onnx package: pip install 'sparcs-nas[onnx]'"
-            ) from None
-        path = Path(path)
+        """Export to ONNX with a dynamic batch size (needs the ``onnx`` extra).
+
+        The file's input ``x`` is ``(batch, in_features)`` and its output ``y`` is
+        ``(batch, out_features)``, in the model's dtype; see :func:`export_onnx`.
+        """
         example = torch.zeros(2, self.in_features, dtype=self.layers[0].weight.dtype)
-        model = copy.deepcopy(self).cpu().eval()
-        kwargs: dict[str, Any] = {"input_names": ["x"], "output_names": ["y"]}
-        if opset_version is not None:
-            kwargs["opset_version"] = opset_version
-        batch = torch.export.Dim("batch", min=1)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-            tmp_path = Path(tmp) / path.name
-            torch.onnx.export(
-                model, (example,), str(tmp_path), dynamo=True, verbose=False,
-                dynamic_shapes={"x": {0: batch}}, **kwargs,
-            )
-            atomic_write_bytes(path, tmp_path.read_bytes())
-        return path
+        return export_onnx(self, example, path, opset_version=opset_version)
 
     def extra_repr(self) -> str:
         return f"widths={self.widths}, activation={self.activation!r}"
+
+
+def require_onnx() -> None:
+    """Raise a :class:`SparcsError` naming the extra to install when ONNX export cannot run."""
+    missing = []
+    for name in ("onnx", "onnxscript"):
+        try:
+            __import__(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        raise SparcsError(
+            f"ONNX export needs the {' and '.join(missing)} package"
+            f"{'s' if len(missing) > 1 else ''}: pip install 'sparcs-nas[onnx]'"
+        )
+
+
+@contextlib.contextmanager
+def quiet_onnx_export() -> Iterator[None]:
+    """Silence what torch's ONNX exporter prints that no user can act on, for this block only.
+
+    Each export logs warnings about optional packages it does not need (torchvision's
+    operators) and raises deprecation warnings about torch's own internals. Inside the block the
+    exporter's loggers (:data:`ONNX_EXPORT_LOGGERS`) pass errors only and the warning categories
+    of :data:`ONNX_EXPORT_WARNINGS` are ignored; afterwards the loggers' levels and the warning
+    filters are exactly as they were.
+    """
+    loggers = [logging.getLogger(name) for name in ONNX_EXPORT_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    try:
+        with warnings.catch_warnings():
+            for category in ONNX_EXPORT_WARNINGS:
+                warnings.simplefilter("ignore", category)
+            for logger in loggers:
+                logger.setLevel(logging.ERROR)
+            yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def export_onnx(
+    module: nn.Module,
+    example: Tensor,
+    path: str | os.PathLike,
+    *,
+    input_name: str = "x",
+    output_name: str = "y",
+    opset_version: int | None = None,
+) -> Path:
+    """Write ``module`` (one tensor in, one out) as an ONNX file with a dynamic batch size.
+
+    ``example`` is an input ``(batch, features)`` of the right dtype; the first dimension is
+    exported as the dynamic axis ``batch``. The file is written atomically, with the weights
+    inside it, and the export prints nothing (:func:`quiet_onnx_export`). Needs the ``onnx``
+    extra (onnx and onnxscript).
+    """
+    require_onnx()
+    path = Path(path)
+    model = copy.deepcopy(module).cpu().eval()
+    kwargs: dict[str, Any] = {"input_names": [input_name], "output_names": [output_name]}
+    if opset_version is not None:
+        kwargs["opset_version"] = opset_version
+    batch = torch.export.Dim("batch", min=1)
+    with quiet_onnx_export():
+        program = torch.onnx.export(
+            model, (example.detach().cpu(),), None, dynamo=True, verbose=False,
+            dynamic_shapes=({0: batch},), **kwargs,
+        )
+        data = program.model_proto.SerializeToString()
+    return atomic_write_bytes(path, data)
 
 
 @torch.no_grad()
