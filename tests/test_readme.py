@@ -30,6 +30,8 @@ SKIP = {
                                         "tested in tests/search/test_quality.py)",
     ("How SPARCS compares", "bash"): "the quick suite takes minutes (sparcs compare's tiny preset "
                                      "is tested in tests/cli/test_compare.py)",
+    ("How SPARCS compares", "json"): "a manifest, not a command (it is read as one in "
+                                     "tests/experiments/compare/test_manifest.py)",
     ("On a Ray cluster", "bash"): "needs several machines (the ray backend is tested on a local "
                                   "cluster in tests/experiments/compare/test_ray.py)",
 }

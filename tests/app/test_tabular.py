@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -183,3 +187,56 @@ def test_utf8_bom_is_not_part_of_the_first_column_name(tmp_path):
     path.write_text("a,b,y\n" + rows(12), encoding="utf-8-sig")
     data = load_dataset(path, "y")
     assert data.feature_names == ["a", "b"]
+
+
+# pandas' default missing-value markers (``pd.read_csv``'s ``na_values``), exactly.
+PANDAS_MISSING = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+                  "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
+REALDATA = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "realdata"
+
+
+@pytest.mark.parametrize("marker", PANDAS_MISSING)
+def test_pandas_missing_markers_are_missing(tmp_path, marker):
+    body = [f"{i},{'x' if i % 2 else 'z'},{i}" for i in range(14)]
+    body[3] = f"{marker},z,3"
+    body[4] = f"4,{marker},4"
+    body[5] = f"5,x,{marker}"
+    data = load_dataset(write(tmp_path, "a,c,y\n" + "\n".join(body)), "y",
+                        categorical="onehot", dropna=True)
+    assert data.n_dropped == 3 and data.feature_names == ["a", "c=x", "c=z"]
+
+
+def test_words_pandas_reads_as_text_are_categories(tmp_path):
+    # Case-sensitive, as in pandas: "none", "NONE", "?" and "Na" are categories.
+    words = ["none", "NONE", "?", "Na", "acute"]
+    path = write(tmp_path, "apex,y\n" + "\n".join(f"{words[i % 5]},{i}" for i in range(15)))
+    data = load_dataset(path, "y", categorical="onehot", dropna=True)
+    assert data.n_dropped == 0
+    assert data.feature_names == ["apex=?", "apex=NONE", "apex=Na", "apex=acute", "apex=none"]
+
+
+@pytest.mark.parametrize("word", ["?", "none", "-"])
+def test_numbers_with_a_missing_looking_word_are_refused(tmp_path, word):
+    body = [f"{i},{i}" for i in range(12)]
+    body[4] = f"{word},4"
+    path = write(tmp_path, "a,y\n" + "\n".join(body))
+    for mode in ("error", "onehot"):  # not one-hot encoded as if every number were a category
+        with pytest.raises(DataError, match=re.escape(f"column a holds numbers and the text "
+                                                      f"'{word}' (1 cells), which")):
+            load_dataset(path, "y", categorical=mode, dropna=True)
+
+
+def test_leaves_keeps_every_row_with_dropna():
+    # "none" is a real category of apex and base: not a missing value.
+    data = load_dataset(REALDATA / "leaves.csv", "species", categorical="onehot", dropna=True)
+    assert len(data.y) == 1907 and data.n_dropped == 0
+    assert "apex=none" in data.feature_names and "base=none" in data.feature_names
+
+
+@pytest.mark.parametrize(
+    "entry", json.loads((REALDATA / "manifest.json").read_text()), ids=lambda e: e["name"])
+def test_realdata_rows_after_dropna_match_pandas(entry):
+    pd = pytest.importorskip("pandas")
+    path = REALDATA / entry["file"]
+    data = load_dataset(path, entry["target"], categorical="onehot", dropna=True)
+    assert len(data.y) == len(pd.read_csv(path).dropna())

@@ -79,9 +79,10 @@ def test_bad_options_are_clear_errors(tmp_path, capsys) -> None:
     assert compare(tmp_path, str(tmp_path / "missing.csv"), "--target", "y")[0] == 2
     assert "file not found" in capsys.readouterr().err
     assert compare(tmp_path)[0] == 2
-    assert "give a data file (DATA --target COLUMN) or --suite" in capsys.readouterr().err
+    assert ("give a data file (DATA --target COLUMN), --suite teacher|sklearn or --manifest "
+            "FILE") in capsys.readouterr().err
     assert compare(tmp_path, str(data), "--suite", "teacher")[0] == 2
-    assert "not both" in capsys.readouterr().err
+    assert "not DATA and --suite" in capsys.readouterr().err
     assert compare(tmp_path, "--suite", "teacher", "--tolerance", "0")[0] == 2
     assert "tolerance must be a finite number > 0, got 0.0" in capsys.readouterr().err
     assert compare(tmp_path, "--suite", "teacher", "--address", "1.2.3.4:6379")[0] == 2

@@ -45,8 +45,17 @@ __all__ = [
 CATEGORICAL_MODES = ("error", "onehot")
 # The fewest rows a search (and ``sparcs compare`` on a user's file) reads.
 MIN_ROWS = 10
-# Cells that mean "no value" in CSV files written by common tools.
-MISSING = frozenset({"", "na", "nan", "n/a", "null", "none", "?"})
+# Cells that mean "no value": pandas' default missing-value markers (``pd.read_csv``), compared
+# exactly (case-sensitive) after trimming spaces, so a file reads as pandas reads it. ``none`` or
+# ``?`` are text: ``none`` is a real category in some files (a leaf with no apex).
+MISSING = frozenset({
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+})
+# Words often meant as missing that pandas reads as text (any case; sparcs read the first six as
+# missing before it followed pandas): in a column of numbers they are most likely missing cells,
+# so such a column is refused rather than read as text (see :func:`_numbers_with_words`).
+MISSING_LOOKALIKES = frozenset({"na", "nan", "n/a", "null", "none", "?", "-", "--", "."})
 MAX_AUTO_CLASSES = 20
 # More one-hot inputs than this from one column is worth a warning: usually an ID column.
 WIDE_ONEHOT = 50
@@ -61,7 +70,7 @@ def _names(names: list[str], limit: int = 12) -> str:
 def _parse_float(cell: str) -> float | None:
     """The number in a cell, NaN for a missing cell, None for text."""
     text = cell.strip()
-    if text.lower() in MISSING:
+    if text in MISSING:
         return math.nan
     try:
         return float(text)
@@ -283,7 +292,7 @@ def _one_hot(path: Path, name: str, values: list[str] | np.ndarray, cats: list[s
     unseen: set[str] = set()
     for row, cell in enumerate(values):
         text = str(cell).strip()
-        if text.lower() in MISSING:
+        if text in MISSING:
             out[row] = np.nan
         elif text in index:
             out[row, index[text]] = 1.0
@@ -319,7 +328,7 @@ def _target_values(values: list[str] | np.ndarray) -> tuple[np.ndarray, np.ndarr
     if numeric is not None:
         return numeric, ~np.isfinite(numeric)
     text = np.array([str(v).strip() for v in values], dtype=object)
-    missing = np.array([t.lower() in MISSING for t in text], dtype=bool)
+    missing = np.array([t in MISSING for t in text], dtype=bool)
     return text, missing
 
 
@@ -372,6 +381,8 @@ def load_dataset(
     target_numeric = _numeric_column(table.columns[target_name]) is not None
     _check_decimal_commas(table.path, table.columns,
                           text_cols + ([] if target_numeric else [target_name]))
+    _check_missing_lookalikes(table.path, table.columns,
+                              text_cols + ([] if target_numeric else [target_name]))
     cats: dict[str, list[str]] = {}
     notes: list[str] = []
     if text_cols:
@@ -386,7 +397,7 @@ def load_dataset(
             )
         for col in text_cols:
             present = {str(v).strip() for v in table.columns[col]}
-            cats[col] = sorted(v for v in present if v.lower() not in MISSING)
+            cats[col] = sorted(v for v in present if v not in MISSING)
             if len(cats[col]) > WIDE_ONEHOT:
                 notes.append(
                     f"one-hot encoding column {col} adds {len(cats[col])} inputs, one per "
@@ -452,6 +463,35 @@ def _check_decimal_commas(path: Path, columns: dict, names: list[str]) -> None:
             f"{path}: {what.format(shown + more)} numbers with a decimal comma; sparcs reads "
             "'.' as the decimal point: save the file with '.' decimals (e.g. 1.5, not 1,5)"
         )
+
+
+def _numbers_with_words(values: list[str] | np.ndarray) -> dict[str, int] | None:
+    """{word: cells} when a column holds numbers and, besides them and missing cells, only
+    words of :data:`MISSING_LOOKALIKES` (``?``, ``none``, ...); else None."""
+    words: dict[str, int] = {}
+    numbers = 0
+    for cell in values:
+        text = str(cell).strip()
+        number = _parse_float(text)
+        if number is None:
+            if text.lower() not in MISSING_LOOKALIKES:
+                return None
+            words[text] = words.get(text, 0) + 1
+        elif not math.isnan(number):
+            numbers += 1
+    return words if words and numbers else None
+
+
+def _check_missing_lookalikes(path: Path, columns: dict, names: list[str]) -> None:
+    for name in names:
+        words = _numbers_with_words(columns[name])
+        if words is not None:
+            shown = ", ".join(f"{w!r} ({n} cells)" for w, n in words.items())
+            raise DataError(
+                f"{path}: column {name} holds numbers and the text {shown}, which sparcs does "
+                "not read as missing (it reads missing cells as pandas does: empty, NA, NaN, "
+                "N/A, null, None, ...); write those cells as empty or NA"
+            )
 
 
 def _first_text(values: list[str] | np.ndarray) -> str:

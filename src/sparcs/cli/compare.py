@@ -1,4 +1,5 @@
-"""``sparcs compare [DATA] --suite teacher|sklearn``: architecture-search methods head to head.
+"""``sparcs compare DATA | --suite teacher|sklearn | --manifest FILE``: architecture-search
+methods head to head.
 
 Every setting of :class:`~sparcs.experiments.compare.CompareSettings` is a flag, and so is every
 setting of the budget it contains (a :class:`~sparcs.search.settings.SearchSettings`) but those
@@ -10,6 +11,7 @@ settings) or, with ``--overwrite``, starts again.
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from ..errors import ConfigError
@@ -22,12 +24,14 @@ from .common import add_dataclass_arguments, dataclass_from_args
 
 __all__ = ["add_parser", "run"]
 
-# Settings with an argument of their own (DATA, --suite, --methods), not a generated flag.
-NOT_FLAGS = ("data", "suite", "methods")
+# Settings with an argument of their own (DATA, --suite, --manifest, --methods), not a
+# generated flag.
+NOT_FLAGS = ("data", "suite", "manifest", "methods")
 
 EXAMPLES = """examples:
   sparcs compare --suite teacher --preset quick
   sparcs compare data.csv --target price --methods sparcs,mlp-search,hgb --seeds 0,1,2
+  sparcs compare --manifest benchmarks/data/realdata/manifest.json --roles holdout
   sparcs compare --suite sklearn --backend ray --address HEAD_IP:6379 --cpus-per-trial 2
 """
 
@@ -42,11 +46,24 @@ def _methods(text: str) -> list[str]:
     return names
 
 
+def _run_name(args: argparse.Namespace, settings: CompareSettings) -> str:
+    """The suite, the data file's stem, or the manifest's (its folder's, for "manifest.json")
+    with the roles chosen: the default output folder's middle part."""
+    if args.suite:
+        return args.suite
+    if args.manifest is None:
+        return Path(args.data).stem
+    path = args.manifest.resolve()
+    name = path.parent.name if path.stem == "manifest" and path.parent.name else path.stem
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join([name, *settings.roles]))
+
+
 def add_parser(subparsers: argparse._SubParsersAction, name: str, help_text: str):
     p = subparsers.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("data", nargs="?", default=None,
-                   help="CSV file with a header line, or .npz with arrays X and y (or --suite)")
+                   help="CSV file with a header line, or .npz with arrays X and y (or --suite, "
+                   "or --manifest)")
     run_opts = p.add_argument_group("run options")
     run_opts.add_argument("--preset", choices=list(PRESETS), default="quick",
                           help="settings to start from (default quick); flags override them")
@@ -73,21 +90,27 @@ def add_parser(subparsers: argparse._SubParsersAction, name: str, help_text: str
     settings = p.add_argument_group("settings (default: the preset's value)")
     settings.add_argument("--suite", choices=SUITES, default=None,
                           help="built-in problems instead of DATA")
+    settings.add_argument("--manifest", type=Path, default=None, metavar="FILE",
+                          help="a suite of your datasets instead of DATA: a JSON list of "
+                          '{"file", "target", "task", "name", "categorical", "dropna", "role"} '
+                          "objects, files relative to it (see --roles)")
     add_dataclass_arguments(settings, CompareSettings, skip=(*NOT_FLAGS, *PER_TRIAL))
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.data is not None and args.suite is not None:
-        raise ConfigError("give either DATA or --suite, not both")
-    if args.data is None and args.suite is None:
-        raise ConfigError("nothing to compare on: give a data file (DATA --target COLUMN) or "
-                          f"--suite {'|'.join(SUITES)}")
+    sources = [label for label, value in (("DATA", args.data), ("--suite", args.suite),
+                                          ("--manifest", args.manifest)) if value is not None]
+    if len(sources) > 1:
+        raise ConfigError(f"give one of DATA, --suite and --manifest, not {' and '.join(sources)}")
+    if not sources:
+        raise ConfigError("nothing to compare on: give a data file (DATA --target COLUMN), "
+                          f"--suite {'|'.join(SUITES)} or --manifest FILE")
     chosen = {"methods": args.methods} if args.methods is not None else {}
-    base = preset(args.preset, data=args.data, suite=args.suite, **chosen)
+    manifest = str(args.manifest) if args.manifest is not None else None
+    base = preset(args.preset, data=args.data, suite=args.suite, manifest=manifest, **chosen)
     settings = dataclass_from_args(CompareSettings, base, args, skip=NOT_FLAGS)
-    name = args.suite or Path(args.data).stem
-    out = args.out or Path("runs") / f"compare-{name}-{args.preset}"
+    out = args.out or Path("runs") / f"compare-{_run_name(args, settings)}-{args.preset}"
     backend = Backend(args.backend, address=args.address, cpus=args.cpus_per_trial,
                       gpus=args.gpus_per_trial, max_retries=args.max_retries)
     result = run_compare(settings, out, backend=backend, overwrite=args.overwrite,

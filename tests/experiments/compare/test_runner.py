@@ -120,3 +120,26 @@ def test_verdicts_are_computed_from_the_numbers() -> None:
         "linear at +0.410 R²; -0.030 R² against hgb; best here: hgb (0.940)")
     assert lines[1].startswith("across 1 datasets, sparcs against mlp-search: mlp-search has "
                                "6.1× the parameters (median)")
+
+
+def test_regression_and_classification_are_judged_apart() -> None:
+    from sparcs.experiments.compare.report import _count_ticks, aggregate, verdicts
+
+    def row(dataset, metric, method, value, params):
+        return {"dataset": dataset, "metric": metric, "method": method, "seed": 0,
+                "test_metric": value, "val_metric": value, "parameters": params, "flops": None,
+                "hidden_widths": "", "skip_blocks": 0, "trainings": 1, "epochs": 1,
+                "wall_s": 1.0}
+
+    rows = [row("reg", "r2", "sparcs", 0.9, 10), row("reg", "r2", "linear", 0.5, 10),
+            row("cls", "accuracy", "sparcs", 0.8, 20), row("cls", "accuracy", "linear", 0.9, 40)]
+    lines = verdicts(aggregate(rows, ["sparcs", "linear"]))
+    assert lines[2:] == [
+        "across 1 regression datasets, sparcs against linear: linear has 1× the parameters "
+        "(median), sparcs's R² minus linear's is +0.400 on average (worst +0.400)",
+        "across 1 classification datasets, sparcs against linear: linear has 2× the parameters "
+        "(median), sparcs's accuracy minus linear's is -0.100 on average (worst -0.100)"]
+    # The Pareto plot's parameter axis: 1-2-5 ticks, or the counts where those are too few.
+    assert _count_ticks(8, 400, [11, 300]) == [10, 20, 50, 100, 200]
+    assert _count_ticks(1, 5000, [2, 3000]) == [1, 10, 100, 1000]
+    assert _count_ticks(1850, 3630, [2592]) == [2592]

@@ -73,7 +73,7 @@ def test_preset_routes_search_settings_and_takes_a_whole_search() -> None:
 def test_compare_asks_more_of_the_search_than_the_search(change: dict, message: str) -> None:
     SearchSettings(**change)  # the search itself allows it
     with pytest.raises(ConfigError) as info:
-        preset("tiny", suite="teacher", **change)
+        preset("tiny", **{"suite": "teacher", **change})
     assert str(info.value) == message
 
 
@@ -87,11 +87,20 @@ def test_compare_asks_more_of_the_search_than_the_search(change: dict, message: 
     ({"samples": 0}, "samples must be an integer >= 1, got 0"),
     ({"tolerance": float("inf")}, "tolerance must be a finite number > 0, got inf"),
     ({"search": 3}, "search must be SearchSettings settings, got 3"),
-    ({"data": "x.csv"}, "give either a data file (DATA) or --suite teacher|sklearn"),
+    ({"data": "x.csv"}, "give one of a data file (DATA), --suite teacher|sklearn or --manifest "
+                        "FILE; got a data file (DATA) and --suite"),
+    ({"suite": None}, "give one of a data file (DATA), --suite teacher|sklearn or --manifest "
+                      "FILE"),
+    ({"manifest": "m.json"}, "give one of a data file (DATA), --suite teacher|sklearn or "
+                             "--manifest FILE; got --suite and --manifest"),
+    ({"roles": ["holdout"]}, "--roles selects entries of a manifest: give --manifest FILE"),
+    ({"roles": ["a", "a"]}, "roles lists 'a' twice, in ['a', 'a']"),
+    ({"suite": None, "manifest": "m.json", "target": "y"},
+     "--target is for a data file; a manifest names each dataset's target"),
 ])
 def test_bad_compare_settings_name_the_field(change: dict, message: str) -> None:
     with pytest.raises(ConfigError) as info:
-        preset("tiny", suite="teacher", **change)
+        preset("tiny", **{"suite": "teacher", **change})
     assert str(info.value) == message
 
 

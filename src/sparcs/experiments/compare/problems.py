@@ -4,7 +4,8 @@
   the right size is known;
 - ``sklearn``: scikit-learn's bundled datasets and generated problems (Friedman 1–3,
   ``make_classification`` with several clusters per class);
-- a user's CSV/.npz, read and checked exactly as ``sparcs search`` does.
+- a user's CSV/.npz, or each dataset of a manifest (:mod:`.manifest`), read and checked exactly
+  as ``sparcs search`` does.
 
 :meth:`Problem.split` holds out the test rows and prepares the rest with the search's own
 first stage (:func:`sparcs.search.prepare.prepare`), so the ``sparcs`` method validates on the
@@ -16,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -27,9 +29,10 @@ from ...metrics import accuracy, class_probabilities, r2_score
 from ...preprocessing import Scaler, split_indices
 from ...search.predictor import Predictor
 from ...search.prepare import Prepared, prepare
+from .manifest import Entry, file_sha256, read_manifest
 from .settings import CompareSettings
 
-__all__ = ["Problem", "Split", "load_problems", "teacher_problem"]
+__all__ = ["Problem", "Split", "load_problems", "manifest_problems", "teacher_problem"]
 
 TEACHER_DEPTHS = (0, 1, 2, 3)
 TEACHER_WIDTH = 8
@@ -48,6 +51,8 @@ class Problem:
     n_classes: int | None = None
     truth: list[int] | None = None  # a teacher's hidden widths
     source: str = ""
+    # What the run folder's config.json keeps of a manifest's dataset (file, hash, reading).
+    record: dict[str, Any] | None = None
 
     @property
     def metric(self) -> str:
@@ -201,20 +206,52 @@ def _problem(name: str, task: str, X: np.ndarray, y: np.ndarray, source: str) ->
     return Problem(name, task, X, y.astype(np.float64), source=source)
 
 
-def _user_problem(settings: CompareSettings) -> Problem:
-    """The user's file, read, encoded and checked as ``sparcs search`` does."""
-    data = load_dataset(settings.data, settings.target, categorical=settings.categorical,
-                        dropna=settings.dropna, min_rows=MIN_ROWS)
-    task, targets, classes = task_and_targets(data, settings.task)
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(settings.data).stem) or "data"
+def _table_problem(path: str | Path, name: str, target: str | None, task: str,
+                   categorical: str, dropna: bool, source: str) -> Problem:
+    """A file, read, encoded and checked as ``sparcs search`` does."""
+    data = load_dataset(path, target, categorical=categorical, dropna=dropna, min_rows=MIN_ROWS)
+    task, targets, classes = task_and_targets(data, task)
+    if data.n_dropped:
+        source += f"; {data.n_dropped} rows with missing values dropped"
     return Problem(name, task, data.X.astype(np.float64), targets,
-                   n_classes=len(classes) if classes else None, source=str(settings.data))
+                   n_classes=len(classes) if classes else None, source=source)
+
+
+def _user_problem(settings: CompareSettings) -> Problem:
+    """The user's file."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(settings.data).stem) or "data"
+    return _table_problem(settings.data, name, settings.target, settings.task,
+                          settings.categorical, settings.dropna, str(settings.data))
+
+
+def _manifest_problem(manifest: str, entry: Entry) -> Problem:
+    """A manifest's dataset; errors name the entry. Its ``record`` holds the file's hash."""
+    described = f"{entry.file}, target {entry.target}"
+    if entry.source:
+        described += f" ({entry.source})"
+    try:
+        sha256 = file_sha256(entry.path) if entry.path.is_file() else ""
+        problem = _table_problem(entry.path, entry.name, entry.target, entry.task,
+                                 entry.categorical, entry.dropna, described)
+    except DataError as err:
+        raise DataError(f"{manifest}: dataset {entry.name!r}: {err}") from None
+    problem.record = entry.record(sha256)
+    return problem
+
+
+def manifest_problems(settings: CompareSettings) -> list[Problem]:
+    """The datasets of the settings' manifest (those of ``settings.roles``), in its order."""
+    entries = read_manifest(settings.manifest, roles=settings.roles, task=settings.task,
+                            categorical=settings.categorical, dropna=settings.dropna)
+    return [_manifest_problem(settings.manifest, e) for e in entries]
 
 
 def load_problems(settings: CompareSettings) -> list[Problem]:
-    """The problems of the settings' suite, or the user's file."""
+    """The problems of the settings' suite or manifest, or the user's file."""
     if settings.data is not None:
         problems = [_user_problem(settings)]
+    elif settings.manifest is not None:
+        problems = manifest_problems(settings)
     elif settings.suite == "teacher":
         problems = [teacher_problem(d, settings.samples) for d in TEACHER_DEPTHS]
     else:

@@ -18,6 +18,7 @@ from .settings import CompareSettings
 __all__ = ["aggregate", "verdicts", "write_report"]
 
 METRIC_LABEL = {"r2": "R²", "accuracy": "accuracy"}
+TASK_OF = {"r2": "regression", "accuracy": "classification"}
 SUMMARY_COLUMNS = [
     "dataset", "method", "metric", "seeds", "test_mean", "test_std", "val_mean", "val_std",
     "parameters_mean", "parameters_std", "flops_mean", "skip_blocks_mean", "hidden_widths",
@@ -90,7 +91,9 @@ def verdicts(summary: list[dict[str, Any]], reference: str = "sparcs") -> list[s
     per dataset and across datasets (median parameter ratio, mean metric difference)."""
     lines = []
     datasets = list(dict.fromkeys(e["dataset"] for e in summary))
-    across: dict[str, list[tuple[float | None, float]]] = {}
+    # (metric, method) -> (parameter ratio, metric difference) per dataset: R² and accuracy
+    # differences are averaged apart.
+    across: dict[tuple[str, str], list[tuple[float | None, float]]] = {}
     for dataset in datasets:
         entries = {e["method"]: e for e in summary if e["dataset"] == dataset}
         ours = entries.get(reference)
@@ -110,23 +113,39 @@ def verdicts(summary: list[dict[str, Any]], reference: str = "sparcs") -> list[s
             else:
                 parts.append(f"{diff:+.3f} {label} against {method}")
                 ratio = None
-            across.setdefault(method, []).append((ratio, diff))
+            across.setdefault((ours["metric"], method), []).append((ratio, diff))
         best = max(entries.values(), key=lambda e: e["test_mean"] if e["test_mean"] is not None
                    else -math.inf)
         tail = (f"; best here: {best['method']} ({best['test_mean']:.3f})"
                 if best["method"] != reference else "; the most accurate here")
         lines.append(f"{dataset}: {reference}: " + "; ".join(parts) + tail)
-    for method, pairs in across.items():
+    mixed = len({metric for metric, _ in across}) > 1
+    for (metric, method), pairs in sorted(across.items(), key=lambda kv: kv[0][0] != "r2"):
         ratios = [r for r, _ in pairs if r is not None]
         diffs = [d for _, d in pairs]
         size = (f"{method} has {statistics.median(ratios):.2g}× the parameters (median), "
                 if ratios else "")
+        label = METRIC_LABEL.get(metric, metric)
+        kind = f" {TASK_OF.get(metric, metric)}" if mixed else ""
         lines.append(
-            f"across {len(pairs)} datasets, {reference} against {method}: {size}{reference}'s "
-            f"metric minus {method}'s is {statistics.fmean(diffs):+.3f} on average "
-            f"(worst {min(diffs):+.3f})"
+            f"across {len(pairs)}{kind} datasets, {reference} against {method}: {size}"
+            f"{reference}'s {label if mixed else 'metric'} minus {method}'s is "
+            f"{statistics.fmean(diffs):+.3f} on average (worst {min(diffs):+.3f})"
         )
     return lines
+
+
+def _count_ticks(lo: float, hi: float, counts: list[float]) -> list[float]:
+    """Ticks of a log axis of parameter counts from ``lo`` to ``hi``: 1, 2 and 5 of each decade
+    (only 1 over more than two decades); on an axis with fewer than two of those, the counts
+    plotted (matplotlib's own ticks label minor ticks there, and they run into each other)."""
+    subs = (1.0, 2.0, 5.0) if math.log10(hi / lo) < 2 else (1.0,)
+    ticks = [m * 10.0**k for k in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+             for m in subs if lo <= m * 10.0**k <= hi]
+    if len(ticks) >= 2:
+        return ticks
+    values = sorted(set(counts))
+    return values if len(values) <= 3 else [values[0], values[-1]]
 
 
 def _pareto(rows: list[dict[str, Any]], methods: list[str],
@@ -137,9 +156,12 @@ def _pareto(rows: list[dict[str, Any]], methods: list[str],
     ncols = min(4, len(datasets))
     nrows = math.ceil(len(datasets) / ncols)
     fig = figure(figsize=(3.6 * ncols, 3.0 * nrows))
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
     markers = "osD^vPX*<>"
     for n, dataset in enumerate(datasets):
         ax = fig.add_subplot(nrows, ncols, n + 1)
+        counts: list[float] = []
         for k, method in enumerate(methods):
             pts = [r for r in rows if r["dataset"] == dataset and r["method"] == method]
             xs = [_num(r["parameters"]) for r in pts]
@@ -147,9 +169,18 @@ def _pareto(rows: list[dict[str, Any]], methods: list[str],
             style = {"color": f"C{k}", "label": method}
             if pts and all(x is not None for x in xs):
                 ax.scatter(xs, ys, marker=markers[k % len(markers)], s=28, alpha=0.8, **style)
+                counts += [x for x in xs if x > 0]
             elif pts:  # no parameter count: the mean as a horizontal reference line
                 ax.axhline(statistics.fmean(ys), ls="--", lw=1, **style)
         ax.set_xscale("log")
+        if counts:
+            lo, hi = min(counts) / 1.4, max(counts) * 1.4
+            ax.set_xlim(lo, hi)
+            ax.xaxis.set_major_locator(FixedLocator(_count_ticks(lo, hi, counts)))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1
+                                                       else f"{v:g}"))
+            ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.tick_params(labelsize=8)
         ax.set_title(dataset, fontsize=9)
         ax.set_xlabel("compact parameters")
         metric = next(r["metric"] for r in rows if r["dataset"] == dataset)
@@ -190,6 +221,25 @@ def _cost(rows: list[dict[str, Any]], methods: list[str], path: Path) -> Path:
     return save_figure(fig, path, dpi=110)
 
 
+def _overview(summary: list[dict[str, Any]], methods: list[str]) -> list[dict[str, str]]:
+    """One row per dataset, one column per method: "0.912 · 395"."""
+    shown = [m for m in methods if any(e["method"] == m for e in summary)]
+    table = []
+    for dataset in dict.fromkeys(e["dataset"] for e in summary):
+        entries = {e["method"]: e for e in summary if e["dataset"] == dataset}
+        metric = next(iter(entries.values()))["metric"]
+        row = {"dataset": dataset, "metric": METRIC_LABEL.get(metric, metric)}
+        for method in shown:
+            e = entries.get(method)
+            if e is None or e["test_mean"] is None:
+                row[method] = "–"
+                continue
+            params = e["parameters_mean"]
+            row[method] = f"{e['test_mean']:.3f}" + ("" if params is None else f" · {params:,.0f}")
+        table.append(row)
+    return table
+
+
 def write_report(path: Path, settings: CompareSettings, problems: list[Problem],
                  rows: list[dict[str, Any]], failed: dict[str, str],
                  methods: list[str]) -> Path:
@@ -198,7 +248,11 @@ def write_report(path: Path, settings: CompareSettings, problems: list[Problem],
     write_csv(path / "summary.csv", summary, SUMMARY_COLUMNS)
     report = Report("sparcs compare")
     budget = settings.search
-    source = settings.data or f"the {settings.suite} suite"
+    if settings.manifest is not None:
+        roles = (f" (role {', '.join(settings.roles)})" if settings.roles else "")
+        source = f"the {len(problems)} datasets of {settings.manifest}{roles}"
+    else:
+        source = settings.data or f"the {settings.suite} suite"
     stopping = (f"early stopping after {budget.n_iter_no_change} without improvement"
                 if budget.early_stopping else "no early stopping")
     report.paragraph(
@@ -226,6 +280,11 @@ def write_report(path: Path, settings: CompareSettings, problems: list[Problem],
             report.paragraph("No figures: matplotlib is not installed.")
     for fig in figures:
         report.image(fig, base=path)
+    if len({e["dataset"] for e in summary}) > 1:
+        report.heading("Overview")
+        report.paragraph("Test metric (R² for regression, accuracy for classification), mean "
+                         "over seeds · compact parameters (mean); details per dataset below.")
+        report.table(_overview(summary, methods))
     report.heading("Results per dataset")
     report.paragraph("Mean ± std over seeds; hidden widths per seed (0: layer removed); "
                      "skips: blocks beyond a plain chain; cost: trainings from scratch and all "

@@ -4,7 +4,8 @@ Each finished trial is written atomically to ``trials/<dataset>__<method>__<seed
 ``results.csv`` is rebuilt from those files after every trial, in a fixed order (the order of
 datasets, methods and seeds, not of completion), so the local and Ray backends write the same
 rows. A rerun into the same folder skips finished trials: an interrupted run resumes, and failed
-trials are tried again. The folder's ``config.json`` holds every setting; a different setting
+trials are tried again. The folder's ``config.json`` holds every setting (and, for a manifest,
+each dataset's name, file, reading settings and content hash); a different setting or dataset
 is refused unless ``overwrite``.
 """
 
@@ -119,7 +120,10 @@ def run_compare(
     names = [p.name for p in problems]
     if len(set(names)) != len(names):
         raise ConfigError(f"two problems share a name: {names}")
-    rundir = RunDir(out, settings.to_dict(), overwrite=overwrite, command="sparcs compare")
+    config = settings.to_dict()
+    if settings.manifest is not None:  # a changed dataset is a different run
+        config["datasets"] = {p.name: p.record for p in problems}
+    rundir = RunDir(out, config, overwrite=overwrite, command="sparcs compare")
     with rundir.working():
         run = _run_trials(rundir, settings, problems, backend, progress=progress, log=log)
     run.path = rundir.path

@@ -76,11 +76,19 @@ class CompareSettings:
 
     data: str | None = option(None, "CSV or .npz file (no suite)", kind=str, none=True)
     target: str | None = option(None, "target column of a CSV", kind=str, none=True)
-    task: str = option("auto", "auto, regression or classification", kind=str, choices=TASKS)
-    categorical: str = option("error", "text features: error|onehot", kind=str,
-                              choices=CATEGORICAL_MODES)
-    dropna: bool = option(False, "drop rows with missing values", kind=bool)
+    task: str = option("auto", "auto, regression or classification (a manifest entry may "
+                       "set its own)", kind=str, choices=TASKS)
+    categorical: str = option("error", "text features: error|onehot (a manifest entry may "
+                              "set its own)", kind=str, choices=CATEGORICAL_MODES)
+    dropna: bool = option(False, "drop rows with missing values (a manifest entry may set "
+                          "its own)", kind=bool)
     suite: str | None = option(None, "teacher or sklearn", kind=str, choices=SUITES, none=True)
+    manifest: str | None = option(None, "JSON list of datasets (no suite, no data file)",
+                                  kind=str, none=True)
+    roles: list[str] = option(
+        default_factory=list, help="manifest entries of these roles only (default: all)",
+        kind=list, items=str, unique=True, metavar="ROLE,ROLE",
+    )
     methods: list[str] = option(
         default_factory=lambda: list(METHOD_NAMES),
         help=f"methods to compare (default: all: {','.join(METHOD_NAMES)})",
@@ -107,8 +115,18 @@ class CompareSettings:
 
     def __post_init__(self) -> None:
         validate(self)
-        if (self.data is None) == (self.suite is None):
-            raise ConfigError("give either a data file (DATA) or --suite teacher|sklearn")
+        sources = [label for label, value in (("a data file (DATA)", self.data),
+                                              ("--suite", self.suite),
+                                              ("--manifest", self.manifest)) if value is not None]
+        if len(sources) != 1:
+            given = f"; got {' and '.join(sources)}" if sources else ""
+            raise ConfigError("give one of a data file (DATA), --suite teacher|sklearn or "
+                              f"--manifest FILE{given}")
+        if self.roles and self.manifest is None:
+            raise ConfigError("--roles selects entries of a manifest: give --manifest FILE")
+        if self.manifest is not None and self.target is not None:
+            raise ConfigError("--target is for a data file; a manifest names each dataset's "
+                              "target")
 
     def to_dict(self) -> dict[str, Any]:
         """The settings for ``config.json``: the search's without those each trial sets."""
@@ -134,9 +152,9 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 def preset(name: str, **overrides: Any) -> CompareSettings:
     """The preset's settings with ``overrides`` applied; they must name the data, e.g.
-    ``suite="teacher"`` or ``data="table.csv", target="price"``. An override may name a search
-    setting directly (``epochs=3``); ``search`` (settings, or a mapping of changes to
-    :data:`SEARCH_DEFAULTS`) replaces the preset's search."""
+    ``suite="teacher"``, ``data="table.csv", target="price"`` or ``manifest="suite.json"``. An
+    override may name a search setting directly (``epochs=3``); ``search`` (settings, or a
+    mapping of changes to :data:`SEARCH_DEFAULTS`) replaces the preset's search."""
     if name not in PRESETS:
         raise ConfigError(f"unknown preset {name!r}; use one of {', '.join(PRESETS)}")
     values = dict(PRESETS[name])
