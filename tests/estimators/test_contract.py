@@ -52,12 +52,12 @@ def test_init_only_stores_params_and_get_set_params():
     model = SparcsRegressor(max_hidden=(5, 5), penalty=1e-3, epochs=3)
     params = model.get_params()
     assert params["max_hidden"] == (5, 5) and params["penalty"] == 1e-3
-    assert params["cv_folds"] == 5 and params["one_se"] == 1.0 and params["prune"] is True
+    assert params["cv_folds"] == 5 and params["one_se"] == 0.0 and params["prune"] is True
     assert params["device"] == "auto"
     assert not [k for k in vars(model) if k.endswith("_")]
     assert model.set_params(epochs=7, lr=0.01) is model
     assert model.epochs == 7 and model.lr == 0.01
-    assert SparcsClassifier().get_params()["max_hidden"] == (200, 200)
+    assert SparcsClassifier().get_params()["max_hidden"] == (128, 128)
 
 
 def test_not_fitted_error():

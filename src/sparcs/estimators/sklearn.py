@@ -65,7 +65,7 @@ class _SparcsEstimator(BaseEstimator):
 
     def __init__(
         self,
-        max_hidden: tuple[int, ...] = (200, 200),
+        max_hidden: tuple[int, ...] = (128, 128),
         *,
         penalty: float = 1e-4,
         penalty_norm: float = 2,
@@ -75,7 +75,7 @@ class _SparcsEstimator(BaseEstimator):
         prune: bool = True,
         cv_folds: int = 5,
         cv_max_rows: int = 20_000,
-        one_se: float = 1.0,
+        one_se: float = 0.0,
         budgets: int = 12,
         validation_fraction: float = 0.1,
         early_stopping: bool = True,

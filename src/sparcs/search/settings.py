@@ -40,7 +40,7 @@ class SearchSettings:
     """
 
     max_hidden: tuple[int, ...] = option(
-        (200, 200), "hidden widths of the maximal architecture the search starts from",
+        (128, 128), "hidden widths of the maximal architecture the search starts from",
         kind=tuple, items=int, low=1, metavar="W,W",
     )
     penalty: float = penalty_option(1e-4, "eigenvalue penalty c in loss + c · Σ_k ‖λ_k‖_p")
@@ -62,8 +62,8 @@ class SearchSettings:
         kind=int, low=0, metavar="N",
     )
     one_se: float = option(
-        1.0, "keep the smallest model whose cross-validated loss is within this many standard "
-        "errors of the best (1: the one-standard-error rule; 0: the best)", kind=float, low=0,
+        0.0, "keep the smallest model whose cross-validated loss is within this many standard "
+        "errors of the best (0: the best; 1: the one-standard-error rule)", kind=float, low=0,
         metavar="SE",
     )
     budgets: int = option(
