@@ -104,6 +104,12 @@ class CompareSettings:
     )
     group_penalty: float = penalty_option(1e-3, "direct: group-lasso penalty per hidden node")
     trials: int = option(10, "mlp-search: Optuna trials", kind=int, low=1)
+    prune_step: float = option(
+        0.1, "mlp-prune: share of the maximal network's hidden nodes removed per pruning step",
+        kind=float, low=0, high=1, low_open=True,
+    )
+    prune_step_epochs: int = option(10, "mlp-prune: fine-tuning epochs after each pruning step",
+                                    kind=int, low=0)
 
     def __post_init__(self) -> None:
         validate(self)
@@ -121,7 +127,7 @@ class CompareSettings:
 # adds the data source.
 PRESETS: dict[str, dict[str, Any]] = {
     # Seconds: for tests and a first look.
-    "tiny": {"seeds": [0, 1], "samples": 240, "trials": 3,
+    "tiny": {"seeds": [0, 1], "samples": 240, "trials": 3, "prune_step_epochs": 2,
              "search": {"max_hidden": (12, 12), "epochs": 8, "n_iter_no_change": 8,
                         "finetune_epochs": 3, "batch_size": 64}},
     # The teacher suite in about a quarter of an hour on 2 CPU cores.
