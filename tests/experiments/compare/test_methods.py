@@ -59,7 +59,8 @@ def test_every_method_record_is_consistent(monkeypatch: pytest.MonkeyPatch) -> N
             installs = {d.lower() for d in modules[module]}
             assert installs & set(extras[extra]), (method.name, extras[extra])
             assert installs & set(extras["dev"]) and installs & set(extras["all"]), method.name
-    s = settings(epochs=2, finetune_epochs=1, trials=2)
+    s = settings(epochs=2, finetune_epochs=1, trials=2, lassonet_seconds=5,
+                 lassonet_lambda_start=1.0)
     split = teacher(1).split(0, s.test_fraction, s.search.validation_fraction)
     for method in REGISTRY:
         assert [o.method for o in method(split, s, CPU)] == list(method.variants), method.name

@@ -110,6 +110,14 @@ class CompareSettings:
     )
     prune_step_epochs: int = option(10, "mlp-prune: fine-tuning epochs after each pruning step",
                                     kind=int, low=0)
+    lassonet_seconds: float = option(
+        60.0, "lassonet: time budget per trial in seconds (estimated from the problem's shape; "
+        "it sets the folds and the path's step)", kind=float, low=0, low_open=True,
+    )
+    lassonet_lambda_start: float | None = option(
+        None, "lassonet: first penalty of the path (default: LassoNet's own estimate, once per "
+        "trial)", kind=float, low=0, low_open=True, none=True,
+    )
 
     def __post_init__(self) -> None:
         validate(self)
@@ -128,6 +136,7 @@ class CompareSettings:
 PRESETS: dict[str, dict[str, Any]] = {
     # Seconds: for tests and a first look.
     "tiny": {"seeds": [0, 1], "samples": 240, "trials": 3, "prune_step_epochs": 2,
+             "lassonet_seconds": 15,
              "search": {"max_hidden": (12, 12), "epochs": 8, "n_iter_no_change": 8,
                         "finetune_epochs": 3, "batch_size": 64}},
     # The teacher suite in about a quarter of an hour on 2 CPU cores.

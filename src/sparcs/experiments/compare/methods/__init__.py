@@ -89,6 +89,7 @@ REGISTRY: tuple[Method, ...] = (
     Method("mlp-search", "mlp:run_mlp_search", ("mlp-search-small",), needs=("optuna", "optuna")),
     Method("mlp-prune", "prune:run_mlp_prune", ("mlp-prune-taylor", "mlp-full"),
            needs=("torch_pruning", "pruning"), notes="prune:notes"),
+    Method("lassonet", "lasso:run_lassonet", needs=("lassonet", "lassonet"), notes="lasso:notes"),
     Method("linear", "baselines:run_linear"),
     Method("hgb", "baselines:run_hgb", needs=("sklearn", "sklearn")),
 )
