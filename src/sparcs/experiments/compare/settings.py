@@ -57,7 +57,7 @@ SEARCH_RULES: dict[str, dict[str, Any]] = {
                        "validation loss and stops after n_iter_no_change epochs without one"},
     "n_iter_no_change": {"none": False,
                          "help": "early stopping: epochs without a lower validation loss"},
-    "finetune_epochs": {"help": "epochs after pruning"},
+    "finetune_epochs": {"help": "epochs after pruning (sparcs, direct)"},
     "device": {"choices": DEVICES, "help": "auto, cpu or cuda"},
 }
 
