@@ -142,7 +142,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     # The teacher suite in about a quarter of an hour on 2 CPU cores.
     "quick": {},
     # Closer to a paper-size study: more rows, wider and longer.
-    "full": {"seeds": [0, 1, 2, 3, 4], "samples": 10_000, "trials": 30,
+    "full": {"seeds": [0, 1, 2, 3, 4], "samples": 10_000, "trials": 30, "lassonet_seconds": 600,
              "search": {"max_hidden": (200, 200), "epochs": 200, "finetune_epochs": 50}},
 }
 
