@@ -20,7 +20,8 @@ from sparcs.errors import ConfigError
 from sparcs.experiments.compare.fitting import prune_nodes, train, validation_loss
 from sparcs.experiments.compare.methods import METHODS, REGISTRY, check_available, variants
 from sparcs.experiments.compare.methods.direct import run_direct
-from sparcs.experiments.compare.methods.mlp import LR_RANGE, run_mlp_prune, run_mlp_search
+from sparcs.experiments.compare.methods.mlp import LR_RANGE, run_mlp_search
+from sparcs.experiments.compare.methods.prune import PlainMLP, run_mlp_prune
 from sparcs.experiments.compare.nets import DenseNet, compact_size, to_compact
 from sparcs.experiments.compare.settings import METHOD_NAMES
 
@@ -32,7 +33,8 @@ CPU = torch.device("cpu")
 def test_registry_matches_the_method_names() -> None:
     assert tuple(METHODS) == METHOD_NAMES == tuple(m.name for m in REGISTRY)
     assert variants("mlp-search") == ["mlp-search", "mlp-search-small"]
-    assert variants("mlp-prune") == ["mlp-prune", "mlp-full"] and variants("hgb") == ["hgb"]
+    assert variants("mlp-prune") == ["mlp-prune", "mlp-prune-taylor", "mlp-full"]
+    assert variants("hgb") == ["hgb"]
     check_available(list(METHOD_NAMES))  # the dev install has optuna and scikit-learn
 
 
@@ -57,7 +59,8 @@ def test_every_method_record_is_consistent(monkeypatch: pytest.MonkeyPatch) -> N
             installs = {d.lower() for d in modules[module]}
             assert installs & set(extras[extra]), (method.name, extras[extra])
             assert installs & set(extras["dev"]) and installs & set(extras["all"]), method.name
-    s = settings(epochs=2, finetune_epochs=1, trials=2)
+    s = settings(epochs=2, finetune_epochs=1, trials=2, lassonet_seconds=5,
+                 lassonet_lambda_start=1.0)
     split = teacher(1).split(0, s.test_fraction, s.search.validation_fraction)
     for method in REGISTRY:
         assert [o.method for o in method(split, s, CPU)] == list(method.variants), method.name
@@ -140,26 +143,55 @@ def test_pruning_keeps_the_tolerance_and_removed_nodes_do_nothing() -> None:
     torch.testing.assert_close(to_compact(net)(x), before, rtol=1e-5, atol=1e-5)
 
 
-def test_mlp_prune_never_keeps_a_node_it_reports_removed() -> None:
-    s = settings(epochs=15)
+def test_mlp_prune_steps_within_the_tolerance_and_counts_the_pruned_mlp() -> None:
+    s = settings(epochs=15, prune_step=0.25)
     split = teacher(1).split(1, s.test_fraction, s.search.validation_fraction)
-    outcome, full = run_mlp_prune(split, s, CPU)
-    assert (outcome.method, full.method) == ("mlp-prune", "mlp-full")
-    assert full.size.hidden_widths == list(s.search.max_hidden) and full.size.parameters >= (
-        outcome.size.parameters)
-    kept = outcome.details["kept_nodes"]
-    n_kept = sum(len(v) for v in kept.values())
-    assert n_kept + outcome.details["removed_nodes"] == sum(s.search.max_hidden)
-    widths = outcome.size.hidden_widths
-    assert all(w in (0, len(kept[i])) for i, w in zip(sorted(kept), widths, strict=True))
-    assert outcome.size.skip_blocks == 0  # a plain MLP stays a chain
-    # Layers up to the last removed one cannot reach the output; the rest form a chain fed by
-    # the inputs (no layer removed) or by nothing but their biases.
-    last_dead = max((k for k, w in enumerate(widths, start=1) if w == 0), default=0)
-    assert all(w == 0 for w in widths[:last_dead])
-    chain = [split.problem.X.shape[1] if last_dead == 0 else 0, *widths[last_dead:], 1]
-    assert outcome.size.parameters == sum(
-        (a + 1) * b for a, b in itertools.pairwise(chain))
+    magnitude, taylor, full = run_mlp_prune(split, s, CPU)
+    assert (magnitude.method, taylor.method, full.method) == (
+        "mlp-prune", "mlp-prune-taylor", "mlp-full")
+    assert full.size.hidden_widths == list(s.search.max_hidden)
+    X_val = split.raw("val")[0]
+    for outcome, importance in ((magnitude, "magnitude"), (taylor, "taylor")):
+        d = outcome.details
+        assert d["importance"] == importance and d["step_fraction"] == 0.25
+        assert d["step_epochs"] == s.prune_step_epochs == 2
+        assert d["library"].startswith("torch-pruning ")
+        losses = d["validation_loss"]
+        assert losses["limit"] == pytest.approx(losses["unpruned"] * (1 + s.tolerance))
+        # every step up to the kept one is within the limit; the next (if any) is not
+        kept = d["kept_step"]
+        assert all(step["validation_loss"] <= losses["limit"] for step in d["steps"][:kept])
+        assert len(d["steps"]) == kept or not d["steps"][kept]["validation_loss"] <= (
+            losses["limit"])
+        # at most four steps of a quarter each; each layer keeps one node
+        assert len(d["steps"]) <= 4 and all(min(st["hidden_widths"]) >= 1 for st in d["steps"])
+        widths = d["steps"][kept - 1]["hidden_widths"] if kept else list(s.search.max_hidden)
+        assert outcome.size.hidden_widths == widths and outcome.size.skip_blocks == 0
+        chain = [split.problem.X.shape[1], *widths, 1]
+        assert outcome.size.parameters == sum((a + 1) * b for a, b in itertools.pairwise(chain))
+        assert outcome.size.parameters <= full.size.parameters
+        assert outcome.epochs == full.epochs + sum(st["epochs"] for st in d["steps"])
+        # the reported network is the kept one: its validation loss is the kept step's
+        loss = float(np.mean((outcome.predict(X_val) - split.Y(split.raw("val")[1])) ** 2)
+                     / split.y_scaler.scale[0] ** 2)
+        assert loss == pytest.approx(losses["kept"], rel=1e-4)
+    again = run_mlp_prune(split, s, CPU)
+    for a, b in zip((magnitude, taylor, full), again, strict=True):
+        assert a.details == b.details and a.size == b.size
+
+
+def test_plain_mlp_is_the_dense_net_and_back() -> None:
+    net = DenseNet([3, 5, 4, 2], skips=False, seed=0)
+    x = torch.randn(6, 3, generator=torch.Generator().manual_seed(0))
+    plain = PlainMLP(net)
+    assert plain.widths == [5, 4] and plain.out_features == 2
+    assert float(plain.architecture_penalty()) == 0.0
+    torch.testing.assert_close(plain(x), net(x))
+    torch.testing.assert_close(plain.to_dense()(x), net(x))
+    with torch.no_grad():
+        net.mask(1)[[0, 3]] = False  # a masked DenseNet copies as its live nodes
+    assert PlainMLP(net).widths == [3, 4]
+    torch.testing.assert_close(PlainMLP(net)(x), net(x))
 
 
 def test_mlp_search_is_reproducible_and_uses_its_trial_budget() -> None:

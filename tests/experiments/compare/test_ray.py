@@ -69,12 +69,12 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 def test_ray_and_local_give_identical_rows(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(runner, "load_problems", lambda s: [teacher(1)])
-    s = settings(methods=["sparcs", "direct", "mlp-search", "mlp-prune", "linear"],
-                 trials=2, epochs=3)
+    s = settings(methods=["sparcs", "direct", "mlp-search", "mlp-prune", "lassonet", "linear"],
+                 trials=2, epochs=3, lassonet_seconds=5, lassonet_lambda_start=1.0)
     local = run_compare(s, tmp_path / "local", **QUIET)
     distributed = run_compare(s, tmp_path / "ray", backend=Backend("ray"), **QUIET)
     assert not local.failed and not distributed.failed
-    assert len(_rows(local.path)) == 14
+    assert len(_rows(local.path)) == 18  # 2 seeds × (1 + 1 + 2 + 3 + 1 + 1) rows
     assert _rows(distributed.path) == _rows(local.path)
 
 

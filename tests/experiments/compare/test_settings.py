@@ -81,7 +81,8 @@ def test_compare_asks_more_of_the_search_than_the_search(change: dict, message: 
     ({"seeds": [0, 0]}, "seeds lists 0 twice, in [0, 0]"),
     ({"seeds": []}, "seeds must be a list of one or more integers >= 0, got []"),
     ({"methods": ["sparcs", "nas"]}, "methods must be a list of one or more values from "
-                                     "sparcs, direct, mlp-search, mlp-prune, linear, hgb, got "
+                                     "sparcs, direct, mlp-search, mlp-prune, lassonet, linear, "
+                                     "hgb, got "
                                      "['sparcs', 'nas']"),
     ({"task": "ranking"}, "task must be one of auto, regression, classification, got 'ranking'"),
     ({"samples": 0}, "samples must be an integer >= 1, got 0"),

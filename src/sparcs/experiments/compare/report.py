@@ -12,6 +12,7 @@ from typing import Any
 
 from ...app.markdown import Report
 from ...io import write_csv
+from .methods import METHODS
 from .problems import Problem
 from .settings import CompareSettings
 
@@ -264,6 +265,10 @@ def write_report(path: Path, settings: CompareSettings, problems: list[Problem],
         "(relative validation loss) "
         f"when shrinking; mlp-search runs {settings.trials} Optuna trials."
     )
+    notes = [METHODS[m].describe(settings) for m in settings.methods]
+    if any(notes):
+        report.heading("Method settings")
+        report.bullets(n for n in notes if n)
     if failed:
         report.heading("Failed trials")
         report.bullets(f"{key}: {err}" for key, err in failed.items())

@@ -57,7 +57,7 @@ SEARCH_RULES: dict[str, dict[str, Any]] = {
                        "validation loss and stops after n_iter_no_change epochs without one"},
     "n_iter_no_change": {"none": False,
                          "help": "early stopping: epochs without a lower validation loss"},
-    "finetune_epochs": {"help": "epochs after pruning"},
+    "finetune_epochs": {"help": "epochs after pruning (sparcs, direct)"},
     "device": {"choices": DEVICES, "help": "auto, cpu or cuda"},
 }
 
@@ -112,6 +112,20 @@ class CompareSettings:
     )
     group_penalty: float = penalty_option(1e-3, "direct: group-lasso penalty per hidden node")
     trials: int = option(10, "mlp-search: Optuna trials", kind=int, low=1)
+    prune_step: float = option(
+        0.1, "mlp-prune: share of the maximal network's hidden nodes removed per pruning step",
+        kind=float, low=0, high=1, low_open=True,
+    )
+    prune_step_epochs: int = option(10, "mlp-prune: fine-tuning epochs after each pruning step",
+                                    kind=int, low=0)
+    lassonet_seconds: float = option(
+        60.0, "lassonet: time budget per trial in seconds (estimated from the problem's shape; "
+        "it sets the folds and the path's step)", kind=float, low=0, low_open=True,
+    )
+    lassonet_lambda_start: float | None = option(
+        None, "lassonet: first penalty of the path (default: LassoNet's own estimate, once per "
+        "trial)", kind=float, low=0, low_open=True, none=True,
+    )
 
     def __post_init__(self) -> None:
         validate(self)
@@ -139,13 +153,14 @@ class CompareSettings:
 # adds the data source.
 PRESETS: dict[str, dict[str, Any]] = {
     # Seconds: for tests and a first look.
-    "tiny": {"seeds": [0, 1], "samples": 240, "trials": 3,
+    "tiny": {"seeds": [0, 1], "samples": 240, "trials": 3, "prune_step_epochs": 2,
+             "lassonet_seconds": 15,
              "search": {"max_hidden": (12, 12), "epochs": 8, "n_iter_no_change": 8,
                         "finetune_epochs": 3, "batch_size": 64}},
     # The teacher suite in about a quarter of an hour on 2 CPU cores.
     "quick": {},
     # Closer to a paper-size study: more rows, wider and longer.
-    "full": {"seeds": [0, 1, 2, 3, 4], "samples": 10_000, "trials": 30,
+    "full": {"seeds": [0, 1, 2, 3, 4], "samples": 10_000, "trials": 30, "lassonet_seconds": 600,
              "search": {"max_hidden": (200, 200), "epochs": 200, "finetune_epochs": 50}},
 }
 

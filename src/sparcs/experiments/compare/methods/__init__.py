@@ -10,7 +10,7 @@ the settings import the names from here): a record names its run function, which
 on first use.
 
 >>> METHODS["mlp-prune"].variants
-('mlp-prune', 'mlp-full')
+('mlp-prune', 'mlp-prune-taylor', 'mlp-full')
 """
 
 from __future__ import annotations
@@ -37,13 +37,15 @@ class Method:
     (imported on first use).
     ``more_variants`` are the names of the rows it reports after its own (``variants``: all of
     them, in its outcomes' order). ``needs`` is an optional package it imports, as (module,
-    ``sparcs-nas`` extra that installs it).
+    ``sparcs-nas`` extra that installs it). ``notes``, like ``runner``, names a function
+    ``(settings) -> str`` that states the method's own settings for the report.
     """
 
     name: str
     runner: str | Callable[..., list[Outcome]]
     more_variants: tuple[str, ...] = ()
     needs: tuple[str, str] | None = None
+    notes: str | Callable[[Any], str] | None = None
 
     @property
     def variants(self) -> tuple[str, ...]:
@@ -53,10 +55,11 @@ class Method:
     @property
     def run(self) -> Callable[..., list[Outcome]]:
         """The run function ``(split, settings, device) -> list[Outcome]``."""
-        if callable(self.runner):
-            return self.runner
-        module, function = self.runner.split(":")
-        return getattr(importlib.import_module(f"{__name__}.{module}"), function)
+        return _resolve(self.runner)
+
+    def describe(self, settings: Any) -> str | None:
+        """The method's own settings in words, for the report (None: it has none)."""
+        return None if self.notes is None else _resolve(self.notes)(settings)
 
     def __call__(self, split: Any, settings: Any, device: Any) -> list[Outcome]:
         """Run the method: ``run(split, settings, device)``."""
@@ -72,11 +75,21 @@ class Method:
                               f"pip install 'sparcs-nas[{extra}]' (or leave it out of --methods)")
 
 
+def _resolve(target: str | Callable[..., Any]) -> Callable[..., Any]:
+    """A callable, or ``"module:function"`` of one inside this package (imported now)."""
+    if callable(target):
+        return target
+    module, function = target.split(":")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), function)
+
+
 REGISTRY: tuple[Method, ...] = (
     Method("sparcs", "spectral:run_sparcs"),
     Method("direct", "direct:run_direct"),
     Method("mlp-search", "mlp:run_mlp_search", ("mlp-search-small",), needs=("optuna", "optuna")),
-    Method("mlp-prune", "mlp:run_mlp_prune", ("mlp-full",)),
+    Method("mlp-prune", "prune:run_mlp_prune", ("mlp-prune-taylor", "mlp-full"),
+           needs=("torch_pruning", "pruning"), notes="prune:notes"),
+    Method("lassonet", "lasso:run_lassonet", needs=("lassonet", "lassonet"), notes="lasso:notes"),
     Method("linear", "baselines:run_linear"),
     Method("hgb", "baselines:run_hgb", needs=("sklearn", "sklearn")),
 )

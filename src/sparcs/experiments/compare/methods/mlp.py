@@ -1,12 +1,10 @@
-"""Plain MLPs (no skip connections).
+"""``mlp-search``: plain MLPs (no skip connections) searched by Optuna.
 
-- ``mlp-search``: depth 0 … max depth, the widths (log-uniform up to ``max_hidden``) and the
-  learning rate searched by Optuna's TPE sampler (seeded by the trial seed) over ``trials``
-  trainings. It reports the most accurate trial (``mlp-search``) and the smallest trial whose
-  validation loss is within the tolerance of it (``mlp-search-small``).
-- ``mlp-prune``: the maximal MLP trained once, its nodes removed by magnitude
-  (‖in‖·‖out‖) within the tolerance, then fine-tuned. The same trial reports the maximal MLP
-  before pruning as ``mlp-full``: the plain network a user would train without any search.
+Depth 0 … max depth, the widths (log-uniform up to ``max_hidden``) and the learning rate are
+searched by Optuna's TPE sampler (seeded by the trial seed) over ``trials`` trainings. It
+reports the most accurate trial (``mlp-search``) and the smallest trial whose validation loss is
+within the tolerance of it (``mlp-search-small``). The pruned plain MLP, ``mlp-prune``, is in
+:mod:`.prune`.
 """
 
 from __future__ import annotations
@@ -22,9 +20,8 @@ from ..nets import DenseNet, compact_size, to_compact
 from ..problems import Split
 from ..settings import CompareSettings
 from .base import Outcome
-from .direct import shrink
 
-__all__ = ["LR_RANGE", "run_mlp_prune", "run_mlp_search"]
+__all__ = ["LR_RANGE", "run_mlp_search"]
 
 LR_RANGE = (1e-4, 1e-2)
 
@@ -37,20 +34,6 @@ def optuna_module() -> Any:
             from None
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     return optuna
-
-
-def run_mlp_prune(split: Split, settings: CompareSettings,
-                  device: torch.device) -> list[Outcome]:
-    budget = settings.search
-    sizes = [split.problem.X.shape[1], *budget.max_hidden, split.n_outputs]
-    net = DenseNet(sizes, skips=False, seed=split.seed).to(device)
-    history = train(net, split, budget, device, lr=budget.lr, penalty=0.0, seed=split.seed)
-    full = to_compact(net).cpu()  # a copy: pruning below masks the network in place
-    n_hidden = len(budget.max_hidden)
-    unpruned = Outcome("mlp-full", split.predictor(full).outputs, compact_size(full, n_hidden),
-                       trainings=1, epochs=len(history.loss))
-    return [shrink(net, split, settings, device, penalty=0.0, epochs=len(history.loss),
-                   name="mlp-prune"), unpruned]
 
 
 def run_mlp_search(split: Split, settings: CompareSettings,
