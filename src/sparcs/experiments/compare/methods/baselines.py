@@ -23,7 +23,9 @@ def run_linear(split: Split, settings: CompareSettings, device: torch.device) ->
         predict = RidgeBaseline().fit(X, split.Y(y)).predict
     else:
         predict = LogisticBaseline().fit(X, y, k).predict_proba
-    size = Size(parameters=(d + 1) * k, flops=2 * d * k + k,
+    # Two classes need one logit (the difference of the two softmax columns), as sparcs has.
+    logits = 1 if p.task == "classification" and k == 2 else k
+    size = Size(parameters=(d + 1) * logits, flops=2 * d * logits + logits,
                 hidden_widths=[0] * len(settings.search.max_hidden), skip_blocks=0)
     return [Outcome("linear", predict, size, trainings=1, epochs=None)]
 
