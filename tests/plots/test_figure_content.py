@@ -135,9 +135,10 @@ def test_search_figures_show_what_the_choice_was_made_on(tmp_path, figures):
     assert ax.get_xscale() == "log" and "held-out squared error" in ax.get_ylabel()
     labels = ax.get_legend_handles_labels()[1]
     assert {"best", "chosen", "linear floor (ridge / logistic)", "constant"} <= set(labels)
-    # the threshold line is in the curve's own units: the best mean plus one SE
-    lines = [line for line in ax.get_lines() if line.get_label() == "best + 1 SE"]
-    assert lines and lines[0].get_ydata()[0] == pytest.approx(best["mean"] + best["se"])
+    # the threshold line is in the curve's own units: the best mean plus one_se SE
+    se = cv["one_se"]
+    lines = [line for line in ax.get_lines() if line.get_label() == f"best + {se:g} SE"]
+    assert lines and lines[0].get_ydata()[0] == pytest.approx(best["mean"] + se * best["se"])
     marker = next(line for line in ax.get_lines() if line.get_label() == "chosen")
     assert marker.get_xdata()[0] == pytest.approx(chosen["parameters"])
     assert marker.get_ydata()[0] == pytest.approx(chosen["mean"])
