@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# GPU check (about 8 minutes at most on one GPU machine): the CUDA tests, the forward benchmark
-# on CUDA, and the paper presets of `reproduce transition` and `reproduce teacher`, timed.
-# Prints one summary table at the end. Each step has its own time limit (480 s in all), so a
-# slow step is reported as timed out instead of running past the budget.
+# GPU check (about 10 minutes at most on one GPU machine): the CUDA tests, the forward benchmark
+# on CUDA, the paper presets of `reproduce transition` and `reproduce teacher`, and a default
+# search on 1,000,000 rows, timed. Prints one summary table at the end. Each step has its own
+# time limit (600 s in all), so a slow step is reported as timed out instead of running past the
+# budget.
 #
 #   bash benchmarks/gpu_check.sh [OUT_DIR]      (default: a new temporary folder)
 #
@@ -56,6 +57,10 @@ step transition-paper 180 "$PY" -m sparcs.cli.main reproduce transition --preset
     --device cuda --no-progress --out "$OUT/transition-paper"
 step teacher-paper 120 "$PY" -m sparcs.cli.main reproduce teacher --preset paper \
     --device cuda --no-progress --out "$OUT/teacher-paper"
+# A default search (SparcsRegressor with device="cuda") on 1,000,000 rows of Friedman 1 with 20
+# features: time, memory rise and test R² (benchmarks/scale.py; its table is in $OUT/scale-cuda).
+step search-1m-cuda 120 "$PY" benchmarks/scale.py --rows 1000000 --models sparcs \
+    --device cuda --threads 4 --out "$OUT/scale-cuda"
 
 echo
 echo "gpu_check summary ($DEVICE)"

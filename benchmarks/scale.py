@@ -10,6 +10,7 @@ counted), that rise over the float32 size of X, and the test R².
     python benchmarks/scale.py                                  # 2,000 to 1,000,000 rows
     python benchmarks/scale.py --rows 2000,20000 --threads 2 --out scale-run
     python benchmarks/scale.py --rows 300000 --threads 1 --models sparcs,mlp   # memory target
+    python benchmarks/scale.py --rows 1000000 --models sparcs --device cuda     # on a GPU
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def _reset_peak() -> None:
         pass
 
 
-def child(model: str, rows: int, threads: int, seed: int) -> dict:
+def child(model: str, rows: int, threads: int, seed: int, device: str = "cpu") -> dict:
     """One fit in this process: time, memory rise and test R²."""
     import numpy as np
     import torch
@@ -75,7 +76,7 @@ def child(model: str, rows: int, threads: int, seed: int) -> dict:
     if model == "sparcs":
         from sparcs import SparcsRegressor
 
-        est = SparcsRegressor(random_state=seed, device="cpu")
+        est = SparcsRegressor(random_state=seed, device=device)
     elif model == "mlp":
         from sklearn.compose import TransformedTargetRegressor
         from sklearn.neural_network import MLPRegressor
@@ -99,7 +100,8 @@ def child(model: str, rows: int, threads: int, seed: int) -> dict:
     pred = est.predict(X_test)
     r2 = 1 - float(np.mean((pred - y_test) ** 2) / np.var(y_test))
     x32 = rows * FEATURES * 4 / 2**20
-    out = {"model": model, "rows": rows, "threads": threads, "seconds": seconds,
+    out = {"model": model, "rows": rows, "threads": threads, "device": device,
+           "seconds": seconds,
            "rss_rise_mb": rise, "x_float32_mb": x32, "rise_over_x32": rise / x32, "r2": r2}
     if model == "sparcs":
         out |= {"parameters": est.compact_.num_parameters(), "kind": est.kind_,
@@ -107,7 +109,8 @@ def child(model: str, rows: int, threads: int, seed: int) -> dict:
     return out
 
 
-def run(rows: list[int], models: list[str], threads: int, seed: int, out: Path) -> list[dict]:
+def run(rows: list[int], models: list[str], threads: int, seed: int, out: Path,
+        device: str = "cpu") -> list[dict]:
     out.mkdir(parents=True, exist_ok=True)
     done_path = out / "rows.json"
     results = json.loads(done_path.read_text()) if done_path.exists() else []
@@ -118,7 +121,8 @@ def run(rows: list[int], models: list[str], threads: int, seed: int, out: Path) 
             if (model, n, threads) in done:
                 continue
             proc = subprocess.run(
-                [sys.executable, __file__, "--child", model, str(n), str(threads), str(seed)],
+                [sys.executable, __file__, "--child", model, str(n), str(threads), str(seed),
+                 device],
                 capture_output=True, text=True, env=env, check=False)
             if proc.returncode:
                 sys.exit(f"{model} at {n} rows failed:\n{proc.stderr[-2000:]}")
@@ -159,17 +163,18 @@ def table(results: list[dict]) -> str:
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         model, rows, threads, seed = sys.argv[2], *map(int, sys.argv[3:6])
-        print(json.dumps(child(model, rows, threads, seed)))
+        print(json.dumps(child(model, rows, threads, seed, sys.argv[6])))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", default="2000,20000,200000,1000000")
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cpu", help="where sparcs trains (cpu or cuda)")
     parser.add_argument("--out", default="scale-results")
     args = parser.parse_args()
     results = run([int(r) for r in args.rows.split(",")], args.models.split(","), args.threads,
-                  args.seed, Path(args.out))
+                  args.seed, Path(args.out), args.device)
     text = table([r for r in results if r["threads"] == args.threads])
     (Path(args.out) / "table.md").write_text(text + "\n")
     print(text)

@@ -11,19 +11,12 @@ from dataclasses import replace
 import torch
 from torch import Tensor, nn
 
-from ..data import check_weight
 from ..errors import ConfigError
-from ..losses import (
-    LossFn,
-    mean_loss,
-    resolve_loss,
-    row_losses,
-    weighted_mean,
-    weighted_mean_loss,
-)
+from ..losses import LossFn, mean_loss
 from ..spectral.network import SpectralNetwork
 from ._loop import EpochHooks, run_epochs
 from .config import TrainConfig
+from .rows import RowLoss
 from .stopping import EarlyStopping
 from .trainer import History, fit
 
@@ -101,17 +94,13 @@ def finetune_compact(
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ConfigError(f"epochs must be an integer >= 0, got {epochs!r}")
     stopping = EarlyStopping(patience=n_iter_no_change, restore_best=True)
-    loss_fn = resolve_loss(loss)
-    weight = check_weight(sample_weight, X.shape[0], X.device, "sample_weight")
-    val_weight = check_weight(validation_weight, validation[0].shape[0], X.device,
-                              "validation_weight")
-    rows = row_losses(loss) if weight is not None else None
+    train_loss = RowLoss(loss, sample_weight, n=X.shape[0], device=X.device)
+    val_rows = RowLoss(loss, validation_weight, n=validation[0].shape[0], device=X.device,
+                       name="validation_weight")
 
     def val_loss() -> float:
-        if val_weight is None:
-            return _loss(model, *validation, loss_fn)
         model.eval()
-        return weighted_mean_loss(model, *validation, loss, val_weight)
+        return val_rows.mean(model, *validation)
 
     history = History(best_epoch=0)
     params = [p for p in model.parameters() if p.requires_grad]
@@ -125,9 +114,7 @@ def finetune_compact(
     no_penalty = torch.zeros((), dtype=torch.float64, device=X.device)
 
     def losses(idx: Tensor) -> tuple[Tensor, Tensor]:
-        if rows is None:
-            return loss_fn(model(X[idx]), y[idx]), no_penalty
-        return weighted_mean(rows(model(X[idx]), y[idx]), weight[idx]), no_penalty
+        return train_loss.batch(model(X[idx]), y[idx], idx), no_penalty
 
     def record(task: Tensor, _penalty: Tensor) -> float:
         history.loss.append(float(task))

@@ -11,19 +11,12 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ..data import check_weight
 from ..errors import ConfigError, DataError, ShapeError
-from ..losses import (
-    LossFn,
-    mean_loss,
-    resolve_loss,
-    row_losses,
-    weighted_mean,
-    weighted_mean_loss,
-)
+from ..losses import LossFn
 from ._loop import EpochHooks, load_training_state, make_optimizer, run_epochs, training_state
 from .config import TrainConfig
 from .penalized import LayerActivity, Penalized
+from .rows import RowLoss
 from .stopping import early_stopping
 
 __all__ = ["History", "fit"]
@@ -125,20 +118,16 @@ def fit(
         )
     if isinstance(checkpoint_every, bool) or int(checkpoint_every) < 1:
         raise ConfigError(f"checkpoint_every must be a positive integer, got {checkpoint_every}")
-    loss_fn = resolve_loss(loss)
-    sample_weight = check_weight(sample_weight, X.shape[0], X.device, "sample_weight")
+    train_loss = RowLoss(loss, sample_weight, n=X.shape[0], device=X.device)
     if validation_weight is not None and validation is None:
         raise ConfigError("validation_weight weighs validation rows; pass validation=(X, y)")
     if validation is not None:
-        validation_weight = check_weight(validation_weight, validation[0].shape[0], X.device,
-                                         "validation_weight")
-    rows = row_losses(loss) if sample_weight is not None else None
+        val_rows = RowLoss(loss, validation_weight, n=validation[0].shape[0], device=X.device,
+                           name="validation_weight")
 
     def val_loss() -> float:
         assert validation is not None
-        if validation_weight is None:
-            return mean_loss(net, *validation, loss_fn)
-        return weighted_mean_loss(net, *validation, loss, validation_weight)
+        return val_rows.mean(net, *validation)
 
     optimizer = make_optimizer(net, config.lr)
     generator = torch.Generator().manual_seed(config.seed)
@@ -154,10 +143,7 @@ def fit(
     activity = net.layer_activity if isinstance(net, LayerActivity) else None
 
     def losses(idx: Tensor) -> tuple[Tensor, Tensor]:
-        if rows is None:
-            task = loss_fn(net(X[idx]), y[idx])
-        else:
-            task = weighted_mean(rows(net(X[idx]), y[idx]), sample_weight[idx])
+        task = train_loss.batch(net(X[idx]), y[idx], idx)
         return task, net.architecture_penalty(config.penalty_norm, config.penalty_layers)
 
     def record(task: Tensor, pen: Tensor) -> float:
