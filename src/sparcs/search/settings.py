@@ -47,7 +47,9 @@ class SearchSettings:
     penalty_norm: float = option(2.0, "p of the penalty norm: 2 (the paper's) or 1",
                                  kind=float, choices=(1.0, 2.0))
     epochs: int = epochs_option(200)
-    batch_size: int = batch_option(256)
+    batch_size: int = batch_option(
+        256, "minibatch size (the largest: small data gets smaller ones, so that an epoch has "
+        "at least 8 steps)")
     lr: float = lr_option(3e-3)
     prune: bool = option(
         True, "prune the network to the size cross-validation chooses (off: return the "
