@@ -193,42 +193,61 @@ def _search(data: Prepared, settings: SearchSettings, device: torch.device,
     table = _table(scores, budgets, linear, data)
     choice = choose(table, float(settings.one_se))
     say(_describe(choice, k))
-    chosen = choice.chosen
     epochs += tune_epochs * len(budgets) * len(scores)
-    final = next(m for m in finals if chosen.kind != "network"
-                 or (m.penalty, m.seed) == (chosen.penalty, chosen.seed))
-    extra: dict[str, float] = {}
+    final = next(m for m in finals if choice.chosen.kind != "network"
+                 or (m.penalty, m.seed) == (choice.chosen.penalty, choice.chosen.seed))
+    model = _final_model(choice, table, final, data, rows, scores, linear, budgets, settings,
+                         tune_epochs, say, progress)
+    result = _result(data, rows, final, model.compact, choice.chosen.kind, records=records,
+                     epochs=epochs + model.epochs, history=model.history, table=table,
+                     choice=choice, folds=k)
+    result.losses |= model.losses
+    return result
+
+
+@dataclass
+class _Final:
+    """The last stage's record: the returned model, its fine-tuning and what it cost."""
+
+    compact: nn.Module
+    history: History | None = None
+    epochs: int = 0
+    losses: dict[str, float] = field(default_factory=dict)
+
+
+def _final_model(
+    choice: Choice, table: list[Candidate], final: Member, data: Prepared, rows: Rows,
+    scores: list[Scores], linear: LinearCV | None, budgets: list[int],
+    settings: SearchSettings, tune_epochs: int, say: Callable[[str], None], progress: bool,
+) -> _Final:
+    """The chosen candidate as a model of the final member: the floor, the constant, or its
+    network pruned to the chosen budget and fine-tuned. A network worse than the floor on the
+    validation rows gives way to the floor (``choice`` then says so)."""
+    chosen = choice.chosen
+    if chosen.kind == "constant":
+        return _Final(constant_model(final.network, data))
     if chosen.kind == "floor":
         assert linear is not None
-        compact: nn.Module = linear_model(final.network, linear.coef[linear.best],
-                                          linear.intercept[linear.best])
-        history = None
-    elif chosen.kind == "constant":
-        compact, history = constant_model(final.network, data), None
-    else:
-        compact = _final_network(final, rows, scores, budgets, chosen.budget, settings,
-                                 tune_epochs)
-        history = None
-        if settings.finetune_epochs:
-            say(f"fine-tuning the chosen network: up to {int(settings.finetune_epochs)} epochs")
-            before = _validation_loss(compact, rows)
-            history = _finetune(compact, final, rows, settings, int(settings.finetune_epochs),
-                                progress=progress)
-            epochs += len(history.loss)
-            extra["before_finetune"] = before
-        if linear is not None and _validation_loss(compact, rows) > linear.val_loss[linear.best]:
-            # The floor holds for the final network too: on the validation rows it is worse
-            # than the floor fitted without them, so that is what the search returns.
-            say("the final network is worse than the linear floor on the validation rows: "
-                "keeping the floor")
-            compact = linear_model(final.network, linear.coef[linear.best],
-                                   linear.intercept[linear.best])
-            history, choice.floor_bound = None, True
-            choice.chosen = next(c for c in table if c.kind == "floor")
-    result = _result(data, rows, final, compact, choice.chosen.kind, records=records,
-                     epochs=epochs, history=history, table=table, choice=choice, folds=k)
-    result.losses |= extra
-    return result
+        return _Final(linear_model(final.network, linear.coef[linear.best],
+                                   linear.intercept[linear.best]))
+    out = _Final(_final_network(final, rows, scores, budgets, chosen.budget, settings,
+                                tune_epochs))
+    if settings.finetune_epochs:
+        say(f"fine-tuning the chosen network: up to {int(settings.finetune_epochs)} epochs")
+        out.losses["before_finetune"] = _validation_loss(out.compact, rows)
+        out.history = _finetune(out.compact, final, rows, settings,
+                                int(settings.finetune_epochs), progress=progress)
+        out.epochs = len(out.history.loss)
+    if linear is not None and _validation_loss(out.compact, rows) > linear.val_loss[linear.best]:
+        # The floor holds for the final network too: on the validation rows it is worse than
+        # the floor fitted without them, so that is what the search returns.
+        say("the final network is worse than the linear floor on the validation rows: "
+            "keeping the floor")
+        choice.chosen = next(c for c in table if c.kind == "floor")
+        choice.floor_bound = True
+        return _Final(linear_model(final.network, linear.coef[linear.best],
+                                   linear.intercept[linear.best]), epochs=out.epochs)
+    return out
 
 
 def _member_record(member: Member) -> dict:
