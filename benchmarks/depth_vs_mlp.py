@@ -2,7 +2,7 @@
 smallest fixed-depth MLP of equal accuracy.
 
 For each teacher (``search_quality.teacher``: width 8, 2000 rows) and seed, SPARCS runs with its
-defaults (maximal architecture 200 × 200) and with a three-layer maximal architecture
+defaults (maximal architecture 128 × 128) and with a three-layer maximal architecture
 (100 × 100 × 100). Plain MLPs of depth 1–3 and widths 4–128 (early stopping, target-standardized,
 as in the quality suite) form the reference grid. For every depth, the table names the smallest
 MLP whose mean test R² is within 0.01 of SPARCS' mean (default settings), and its parameters.

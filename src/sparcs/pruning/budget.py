@@ -33,16 +33,12 @@ import torch
 from torch import Tensor
 
 from ..errors import ConfigError
-from ..losses import EVAL_CHUNK, LossFn, resolve_loss
+from ..losses import LossFn, resolve_loss
 from .compact import CompactNetwork
 from .graph import Graph
-from .structured import _apply, _Unit, _units
+from .structured import SCORE_ROWS, _apply, _Unit, _units
 
-__all__ = ["SCORE_ROWS", "prune_to_budgets"]
-
-# Unit scores are root-mean-square statistics: this many rows estimate them well, and bound the
-# memory of the activations they need.
-SCORE_ROWS = 16384
+__all__ = ["prune_to_budgets"]
 
 
 class _Path:
@@ -59,12 +55,7 @@ class _Path:
         self.loss = self.evaluate(self.graph)
 
     def evaluate(self, graph: Graph) -> float:
-        last = graph.layers[-1].index
-        total = 0.0
-        for i in range(0, self.X.shape[0], EVAL_CHUNK):
-            xb, yb = self.X[i : i + EVAL_CHUNK], self.y[i : i + EVAL_CHUNK]
-            total += float(self.loss_fn(graph.forward(xb)[last], yb)) * len(xb)
-        return total / self.X.shape[0]
+        return graph.loss(self.X, self.y, self.loss_fn)
 
     def moves(self, target: int) -> list[Graph]:
         """The candidate graphs of one step: the fewest cheapest units that reach ``target``

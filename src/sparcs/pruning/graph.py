@@ -18,12 +18,14 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 from torch.nn import functional as F
 
+from ..losses import EVAL_CHUNK
 from ..spectral.activations import ACTIVATIONS
 from .architecture import Architecture
 from .compact import CompactNetwork
@@ -111,6 +113,17 @@ class Graph:
                 pre = pre + lay.bias
             outs[lay.index] = pre if k == len(self.layers) - 1 else ACTIVATIONS[activation](pre)
         return outs
+
+    @torch.no_grad()
+    def loss(self, X: Tensor, y: Tensor, loss_fn: Callable[[Tensor, Tensor], Tensor]) -> float:
+        """The row-weighted mean of ``loss_fn`` over ``(X, y)``, in chunks of rows (bounded
+        memory however many rows judge a pruning)."""
+        last = self.layers[-1].index
+        total = 0.0
+        for i in range(0, X.shape[0], EVAL_CHUNK):
+            xb = X[i : i + EVAL_CHUNK]
+            total += float(loss_fn(self.forward(xb)[last], y[i : i + EVAL_CHUNK])) * len(xb)
+        return total / X.shape[0]
 
     def remove_nodes(self, index: int, drop: Tensor, values: Tensor, fold: bool) -> None:
         """Remove the nodes at positions ``drop`` of layer ``index``, folding ``values`` (their

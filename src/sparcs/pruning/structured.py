@@ -42,8 +42,12 @@ from .graph import Graph
 from .rule import DEFAULT_RULE, PruningRule
 from .size import mlp_parameters
 
-__all__ = ["PruningRule", "StructuredResult", "mlp_parameters", "prune_in_rounds",
+__all__ = ["SCORE_ROWS", "PruningRule", "StructuredResult", "mlp_parameters", "prune_in_rounds",
            "structured_prune"]
+
+# Unit scores and the means folded into biases are root-mean-square and mean statistics: this
+# many rows estimate them well, and bound the memory of the activations they need.
+SCORE_ROWS = 16384
 
 
 @dataclass
@@ -149,8 +153,7 @@ class _Search:
         self.protected: set[tuple] = set()
 
     def evaluate(self, graph: Graph) -> float:
-        pred = graph.forward(self.X_eval)[graph.layers[-1].index]
-        return float(self.loss_fn(pred, self.y))
+        return graph.loss(self.X_eval, self.y, self.loss_fn)
 
     def accept(self, move: str, graph: Graph, value: float, n: int) -> None:
         self.current, self.loss = graph, value
@@ -160,7 +163,7 @@ class _Search:
     def remove_layers(self) -> None:
         """Remove whole hidden layers, the one leaving the smallest model first, while one goes."""
         while len(self.current.layers) > 1:
-            outs = self.current.forward(self.X)
+            outs = self.current.forward(self.X[:SCORE_ROWS])
             best = None
             for lay in self.current.layers[:-1]:
                 value = outs[lay.index].mean(0) if self.fold else outs[lay.index][0] * 0
@@ -177,7 +180,8 @@ class _Search:
 
     def candidates(self) -> list[_Unit]:
         """The removable units of the current graph, cheapest first, with fresh scores."""
-        return [u for u in _units(self.current, self.current.forward(self.X), self.fold)
+        return [u for u in _units(self.current, self.current.forward(self.X[:SCORE_ROWS]),
+                                  self.fold)
                 if (self.prune_inputs or u.kind != "input") and u.key not in self.protected]
 
     def remove_units(self) -> None:
