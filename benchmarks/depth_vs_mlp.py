@@ -33,7 +33,7 @@ from search_quality import save_rows, teacher
 
 WIDTHS = (4, 8, 16, 32, 64, 128)
 DEPTHS = (1, 2, 3)
-SPARCS = {"sparcs": (200, 200), "sparcs_3": (100, 100, 100)}
+SPARCS = {"sparcs": (128, 128), "sparcs_3": (100, 100, 100)}
 
 
 def fit_one(kind: str, hidden: tuple[int, ...], X_tr, X_te, y_tr, y_te, seed: int) -> dict:
