@@ -59,6 +59,7 @@ def eigenvalue_histograms(
             ax.hist(values.numpy(), bins=edges, color="tab:blue", edgecolor="white", lw=0.3)
         else:
             ax.text(0.5, 0.5, "all zero", transform=ax.transAxes, ha="center", va="center")
+        ax.autoscale(False, axis="x")  # the limits are set below; an empty panel has none
         ax.set_xscale("log")
         lo_x, hi_x = edges[0], edges[-1]
         if threshold is not None and threshold > 0:
