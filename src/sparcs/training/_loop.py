@@ -71,6 +71,21 @@ class EpochHooks:
     state: Callable[[int], dict[str, Any]] | None = None
 
 
+def history_hooks(history: Any, val_loss: Callable[[], float], stopping: Any
+                  ) -> tuple[Callable[[], float], Callable[[], None]]:
+    """``validate`` and ``judged`` for a one-network loop: store every validation loss in
+    ``history.val_loss``, and early stopping's best epoch in ``history.best_epoch``."""
+
+    def validate() -> float:
+        history.val_loss.append(val_loss())
+        return history.val_loss[-1]
+
+    def judged() -> None:
+        history.best_epoch = int(stopping.best_epoch)
+
+    return validate, judged
+
+
 def training_state(
     epoch: int,
     model: torch.nn.Module,

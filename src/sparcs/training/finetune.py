@@ -14,7 +14,7 @@ from torch import Tensor, nn
 from ..errors import ConfigError
 from ..losses import LossFn, mean_loss
 from ..spectral.network import SpectralNetwork
-from ._loop import EpochHooks, run_epochs
+from ._loop import EpochHooks, history_hooks, run_epochs
 from .config import TrainConfig
 from .rows import RowLoss
 from .stopping import EarlyStopping
@@ -120,12 +120,7 @@ def finetune_compact(
         history.loss.append(float(task))
         return history.loss[-1]
 
-    def validate() -> float:
-        history.val_loss.append(val_loss())
-        return history.val_loss[-1]
-
-    def judged() -> None:
-        history.best_epoch = int(stopping.best_epoch)
+    validate, judged = history_hooks(history, val_loss, stopping)
 
     run_epochs(
         model, optimizer, generator, n=X.shape[0], epochs=epochs, batch_size=batch_size,

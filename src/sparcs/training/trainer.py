@@ -13,7 +13,14 @@ from torch import Tensor
 
 from ..errors import ConfigError, DataError, ShapeError
 from ..losses import LossFn
-from ._loop import EpochHooks, load_training_state, make_optimizer, run_epochs, training_state
+from ._loop import (
+    EpochHooks,
+    history_hooks,
+    load_training_state,
+    make_optimizer,
+    run_epochs,
+    training_state,
+)
 from .config import TrainConfig
 from .penalized import LayerActivity, Penalized
 from .rows import RowLoss
@@ -153,12 +160,7 @@ def fit(
             history.mean_abs_eigenvalues.append(activity())
         return history.loss[-1]
 
-    def validate() -> float:
-        history.val_loss.append(val_loss())
-        return history.val_loss[-1]
-
-    def judged() -> None:
-        history.best_epoch = int(stopping.best_epoch)
+    validate, judged = history_hooks(history, val_loss, stopping)
 
     def state(epoch: int) -> dict[str, Any]:
         return training_state(epoch, net, optimizer, generator, history.to_dict(),
